@@ -1,0 +1,40 @@
+"""The hotline's voice backend: Twilio webhooks answered with TwiML from a call flow as data."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.services import Hotline
+from ivr.settings import ENV_NAMES, load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app; `config` may override environment settings (REDIS_URL, IVR_*)
+    and give test-only values (TESTING, CLOCK)."""
+    config = dict(config or {})
+    environ = dict(os.environ)
+    environ.update({k: str(v) for k, v in config.items() if k in ENV_NAMES and v is not None})
+    settings = load_settings(environ)
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app.config.update({k: v for k, v in config.items() if k not in ENV_NAMES})
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+    Hotline(settings, clock=config.get("CLOCK")).init_app(app)
+
+    from ivr import health, routes
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(health.bp)
+    return app

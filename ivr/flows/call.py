@@ -1,0 +1,227 @@
+"""One webhook step of one call: its state, what was fetched for it, and the answer being built."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr.hours import Emergency, Schedule
+from ivr.speech import speak_date, speak_datetime
+
+if TYPE_CHECKING:
+    from ivr.flows.flow import Flow
+
+log = logging.getLogger(__name__)
+
+KEYS = re.compile(r"^[0-9*#]*$")
+STEP_PATH = "/voice/step"
+
+
+@dataclass
+class CallState:
+    """What is kept of a call between webhooks (in Redis, as JSON, with a TTL)."""
+
+    version: str
+    lang: str
+    caller: str | None = None
+    called: str | None = None
+    started: str = ""
+    seq: int = 0
+    node: str | None = None  # the node waiting for the caller's answer
+    stage: str | None = None  # a sub-question of that node (identify: the licence number)
+    tries: dict[str, int] = field(default_factory=dict)
+    vars: dict[str, str] = field(default_factory=dict)
+    client: dict[str, Any] | None = None
+    outcome: dict[str, str] | None = None
+    last: str | None = None  # the previous answer, given again if Twilio repeats a request
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, raw: str | bytes) -> CallState:
+        data = json.loads(raw)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Live:
+    """What admins switch on without a deploy: emergency closure, announcements."""
+
+    emergency: Emergency | None = None
+    announcements: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def from_hash(cls, raw: Mapping[str, str]) -> Live:
+        emergency = None
+        announcements: dict[str, dict[str, Any]] = {}
+        for key, value in raw.items():
+            try:
+                data = json.loads(value)
+                if key == "emergency":
+                    until = datetime.fromisoformat(data["until"])
+                    emergency = Emergency(until, data.get("reason", ""))
+                elif key.startswith("announcement:"):
+                    data["until"] = datetime.fromisoformat(data["until"])
+                    announcements[key.split(":", 1)[1]] = data
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignoring malformed live setting %r", key)
+        return cls(emergency, announcements)
+
+
+Write = Callable[[Any], None]
+
+
+class Call:
+    """The context nodes work with during one step."""
+
+    def __init__(
+        self,
+        flow: Flow,
+        sid: str,
+        state: CallState,
+        params: Mapping[str, str],
+        now: datetime,
+        live: Live,
+        fetched: Mapping[str, Any],
+    ) -> None:
+        self.flow = flow
+        self.sid = sid
+        self.state = state
+        self.params = params
+        self.now = now
+        self.live = live
+        self.fetched = fetched
+        self.response = VoiceResponse()
+        self.node_name = ""
+        self.writes: list[Write] = []
+
+    # -- the caller's answer -------------------------------------------------------------
+
+    @property
+    def keys(self) -> str | None:
+        """The keys pressed, '' for none (timeout), None when the input is not keys at all."""
+        digits = self.params.get("Digits")
+        if digits is None or digits == "":
+            return None if self.params.get("SpeechResult") else ""
+        digits = digits.strip()
+        return digits if KEYS.match(digits) else None
+
+    # -- speaking ----------------------------------------------------------------------
+
+    @property
+    def lang(self) -> str:
+        return self.state.lang
+
+    def say(self, prompt: str, into: VoiceResponse | Gather | None = None,
+            lang: str | None = None) -> None:
+        """Speak a prompt of the flow (or play its recording) in the caller's language."""
+        lang = lang or self.lang
+        text = self.flow.prompt(prompt, lang)
+        target = self.response if into is None else into
+        if text.audio:
+            target.play(text.audio)
+        else:
+            self.say_text(self.render(text.text, lang), into=target, lang=lang)
+
+    def say_text(self, text: str, into: VoiceResponse | Gather | None = None,
+                 lang: str | None = None) -> None:
+        language = self.flow.language(lang or self.lang)
+        target = self.response if into is None else into
+        target.say(text, voice=language.voice, language=language.code)
+
+    def render(self, text: str, lang: str) -> str:
+        """Fill a prompt's {placeholders} with the call's variables, spoken in `lang`."""
+        if "{" not in text:
+            return text
+        return text.format_map(_Spoken(self, lang))
+
+    # -- asking ------------------------------------------------------------------------
+
+    def action_url(self, node: str | None = None, **extra: str) -> str:
+        """Where Twilio posts the answer to what the current node asks."""
+        query = {"v": self.flow.version, "n": node or self.node_name,
+                 "s": str(self.state.seq + 1), **extra}
+        return f"{STEP_PATH}?{urlencode(query)}"
+
+    def gather(self, **options: Any) -> Gather:
+        """A <Gather> of keys whose answer (or silence) comes back to the current node."""
+        options.setdefault("timeout", 6)
+        return self.response.gather(
+            input="dtmf", action=self.action_url(), method="POST",
+            action_on_empty_result=True, **options,
+        )
+
+    # -- memory of the call ------------------------------------------------------------
+
+    def tries(self, key: str | None = None) -> int:
+        return self.state.tries.get(key or self.node_name, 0)
+
+    def count_try(self, key: str | None = None) -> int:
+        key = key or self.node_name
+        self.state.tries[key] = self.state.tries.get(key, 0) + 1
+        return self.state.tries[key]
+
+    def reset_tries(self, key: str | None = None) -> None:
+        self.state.tries.pop(key or self.node_name, None)
+
+    def write(self, operation: Write) -> None:
+        """Queue a Redis write; all of a step's writes go out in one round trip at its end."""
+        self.writes.append(operation)
+
+    def finish(self, kind: str, target: str = "") -> None:
+        """Record how the call left the flow (enqueue, dial, record, hangup)."""
+        self.state.outcome = {"type": kind, "target": target}
+
+    # -- time and place ----------------------------------------------------------------
+
+    def schedule(self, name: str, by_agency: bool = False) -> Schedule:
+        """The named schedule, or the caller's agency's own schedule when asked and known."""
+        if by_agency and self.state.client:
+            agency = self.flow.config.agencies.get(self.state.client.get("agency") or "")
+            if agency is not None:
+                return self.flow.schedules[agency.schedule]
+        return self.flow.schedules[name]
+
+    def today(self, schedule: Schedule) -> date:
+        return self.now.astimezone(schedule.tz).date()
+
+
+class _Spoken(dict[str, str]):
+    """Call variables formatted for speech; unknown names read as empty."""
+
+    def __init__(self, call: Call, lang: str) -> None:
+        super().__init__()
+        self.call = call
+        self.lang = lang
+
+    def __missing__(self, name: str) -> str:
+        value = self.call.state.vars.get(name)
+        if value is None:
+            log.warning("prompt variable %r has no value in call %s", name, self.call.sid)
+            return ""
+        if name in DATETIME_VARS:
+            moment = datetime.fromisoformat(value)
+            return speak_datetime(moment, self.lang, self.call.now.astimezone(moment.tzinfo).date())
+        if name in DATE_VARS:
+            return speak_date(date.fromisoformat(value), self.lang)
+        return value
+
+
+# variables nodes set, by how they are spoken; the flow's prompts may use any of them
+DATETIME_VARS = frozenset({"next_open"})
+DATE_VARS = frozenset({"contract_end"})
+TEXT_VARS = frozenset({"holiday", "closure", "company", "client_id", "queue", "position"})
+PROMPT_VARS = DATETIME_VARS | DATE_VARS | TEXT_VARS
+
+
+def step_query(version: str, node: str, seq: int) -> str:
+    return urlencode({"v": version, "n": node, "s": str(seq)})

@@ -1,0 +1,208 @@
+"""Runs the call flow for Twilio's webhooks: two Redis round trips a step (read, then write)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+import redis
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.clock import Clock
+from ivr.flows.call import Call, CallState, Live
+from ivr.flows.fetch import Fetch
+from ivr.flows.flow import Flow
+from ivr.flows.store import CURRENT_KEY, FlowStore, UnknownVersion
+from ivr.phones import mask, parse_phone
+
+log = logging.getLogger(__name__)
+
+CALL_KEY = "ivr:call:{}"
+LIVE_KEY = "ivr:live"
+CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+_DEFAULT_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+MAX_HOPS = 200  # nodes run in one step; graph checks make loops impossible, this is a guard
+
+
+class BadCall(ValueError):
+    """A webhook without a usable CallSid."""
+
+
+class NoFlow(RuntimeError):
+    """No flow has been published."""
+
+
+class FlowLoop(RuntimeError):
+    """A step ran too many nodes without asking the caller anything."""
+
+
+class Engine:
+    """Turns a Twilio webhook into the next TwiML of the call."""
+
+    def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, call_ttl: int) -> None:
+        self.redis = r
+        self.store = store
+        self.clock = clock
+        self.call_ttl = call_ttl
+
+    # -- webhooks ------------------------------------------------------------------------
+
+    def incoming(self, params: Mapping[str, str]) -> str:
+        """A new call: pin it to the current flow version and run from the start."""
+        sid = _sid(params)
+        caller = parse_phone(params.get("From", ""))
+        flow = self.store.cached(self.store.last_current)
+        fetch = Fetch(flow.needs(None) if flow else frozenset(), caller, None)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(CURRENT_KEY)
+        pipe.hgetall(LIVE_KEY)
+        pipe.get(CALL_KEY.format(sid))
+        fetch.queue(pipe)
+        version, live_raw, existing, *rest = pipe.execute()
+        if version is None:
+            raise NoFlow("no flow is published: run `ivr flow publish config/flow.yaml`")
+        if existing:
+            state = CallState.loads(existing)
+            if state.seq == 1 and state.last:  # Twilio asked again for the same call
+                return state.last
+        if flow is None or flow.version != version:
+            flow = self.store.get(version)
+            self.store.last_current = version
+            fetch = Fetch(flow.needs(None), caller, None)
+            pipe = self.redis.pipeline(transaction=False)
+            fetch.queue(pipe)
+            rest = pipe.execute()
+        now = self.clock.now()
+        state = CallState(
+            version=flow.version, lang=flow.config.default_language, caller=caller,
+            called=parse_phone(params.get("To", "")), started=now.isoformat(),
+        )
+        log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
+        call = Call(flow, sid, state, params, now, Live.from_hash(live_raw), fetch.parse(rest))
+        self._run(call, flow.start)
+        return self._save(call)
+
+    def step(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """The caller's answer to a node's question (or Twilio's report after a verb)."""
+        sid = _sid(params)
+        node_name, seq = args.get("n", ""), _int(args.get("s"))
+        flow = self._flow(args.get("v"))
+        asked = flow.nodes.get(node_name) if flow is not None else None
+        needs = flow.needs(node_name) if flow is not None and asked and asked.waits else frozenset()
+        fetch = Fetch(needs, parse_phone(params.get("From", "")), params.get("Digits"))
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(CALL_KEY.format(sid))
+        pipe.hgetall(LIVE_KEY)
+        fetch.queue(pipe)
+        raw, live_raw, *rest = pipe.execute()
+        if raw is None:
+            log.info("call %s is unknown (expired?): starting it over", sid)
+            return self.incoming(params)
+        state = CallState.loads(raw)
+        if seq == state.seq - 1 and state.last:
+            return state.last  # the same request again: the same answer, counted once
+        if flow is None or flow.version != state.version:
+            flow = self.store.get(state.version)
+            asked = flow.nodes.get(node_name)
+        call = Call(flow, sid, state, params, self.clock.now(), Live.from_hash(live_raw),
+                    fetch.parse(rest))
+        if seq == state.seq and node_name == state.node and asked is not None:
+            call.node_name = node_name
+            state.node = None
+            self._run(call, asked.receive(call))
+        elif state.node:
+            # an old or unexpected request: ask the current question again
+            self._run(call, state.node)
+        else:
+            return state.last or self._hangup()
+        return self._save(call)
+
+    def wait(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """What a caller hears while waiting in a queue (Twilio's waitUrl, asked in a loop)."""
+        flow = self._flow(args.get("v")) or self._current()
+        lang = args.get("l", "")
+        if lang not in flow.config.languages:
+            lang = flow.config.default_language
+        queue = flow.config.queues.get(args.get("q", ""))
+        state = CallState(version=flow.version, lang=lang)
+        call = Call(flow, params.get("CallSid", ""), state, params, self.clock.now(), Live(), {})
+        if queue is None:
+            call.response.play(_DEFAULT_MUSIC)
+        else:
+            position = params.get("QueuePosition", "")
+            state.vars.update(queue=queue.label, position=position if position.isdigit() else "")
+            call.say(queue.wait_prompt)
+            call.response.play(str(queue.hold_music))
+        return str(call.response.to_xml())
+
+    def status(self, params: Mapping[str, str]) -> None:
+        """Twilio's status callback: a finished call's state is kept an hour more, then goes."""
+        sid = _sid(params)
+        status = params.get("CallStatus", "")
+        log.info("call %s status %s (%ss)", sid, status or "-", params.get("CallDuration", "?"))
+        if status in FINAL_STATUSES:
+            self.redis.expire(CALL_KEY.format(sid), 3600)
+
+    def call_state(self, sid: str) -> CallState | None:
+        raw = self.redis.get(CALL_KEY.format(sid))
+        return CallState.loads(raw) if raw else None
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _run(self, call: Call, name: str | None) -> None:
+        """Enter nodes from `name` until one asks the caller something or the call leaves."""
+        hops = 0
+        while name is not None:
+            hops += 1
+            if hops > MAX_HOPS:
+                raise FlowLoop(f"more than {MAX_HOPS} nodes in one step, at {name!r}")
+            node = call.flow.nodes[name]
+            call.node_name = name
+            following = node.enter(call)
+            if following is None:
+                call.state.node = name if node.waits else None
+            name = following
+
+    def _save(self, call: Call) -> str:
+        call.state.seq += 1
+        twiml = str(call.response.to_xml())
+        call.state.last = twiml
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl)
+        for write in call.writes:
+            write(pipe)
+        pipe.execute()
+        return twiml
+
+    def _current(self) -> Flow:
+        version = self.store.current_version()
+        if version is None:
+            raise NoFlow("no flow is published: run `ivr flow publish config/flow.yaml`")
+        return self.store.get(version)
+
+    @staticmethod
+    def _hangup() -> str:
+        response = VoiceResponse()
+        response.hangup()
+        return str(response.to_xml())
+
+    def _flow(self, version: str | None) -> Flow | None:
+        if not version:
+            return None
+        try:
+            return self.store.cached(version) or self.store.get(version)
+        except UnknownVersion:
+            return None
+
+
+def _sid(params: Mapping[str, str]) -> str:
+    sid = params.get("CallSid", "")
+    if not CALL_SID.match(sid):
+        raise BadCall(f"missing or malformed CallSid: {sid[:70]!r}")
+    return sid
+
+
+def _int(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) < 9 else -1

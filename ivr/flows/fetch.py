@@ -1,0 +1,52 @@
+"""The reads a step needs, planned from the flow, done in the step's first Redis round trip."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import redis
+
+from ivr import guard
+from ivr.directory import CLIENT_KEY, PHONE_KEY, Client, client_from_json
+
+CLIENT_ID = re.compile(r"^[0-9]{1,12}$")
+
+
+class Fetch:
+    """Queues reads on a pipeline, then turns their results into what nodes use:
+    `caller` (clients sharing the calling number), `typed` (the client of the typed id),
+    `guard` (brute-force record of the number and the typed id)."""
+
+    def __init__(self, needs: frozenset[str], caller: str | None, digits: str | None) -> None:
+        self.needs = needs
+        self.caller = caller
+        self.typed = digits if digits and CLIENT_ID.match(digits) else None
+        self.size = 0
+
+    def queue(self, pipe: redis.client.Pipeline) -> None:
+        start = len(pipe)
+        if "caller" in self.needs and self.caller:
+            pipe.hgetall(PHONE_KEY.format(self.caller))
+        if "typed" in self.needs and self.typed:
+            pipe.get(CLIENT_KEY.format(self.typed))
+        if "guard" in self.needs:
+            guard.fetch(pipe, self.caller, self._guard_typed)
+        self.size = len(pipe) - start
+
+    @property
+    def _guard_typed(self) -> str | None:
+        return self.typed if "typed" in self.needs else None
+
+    def parse(self, results: list[Any]) -> dict[str, Any]:
+        results = list(results)
+        fetched: dict[str, Any] = {}
+        if "caller" in self.needs and self.caller:
+            raw = results.pop(0) or {}
+            fetched["caller"] = sorted((Client.model_validate_json(v) for v in raw.values()),
+                                       key=lambda c: c.id)
+        if "typed" in self.needs and self.typed:
+            fetched["typed"] = client_from_json(results.pop(0))
+        if "guard" in self.needs:
+            fetched["guard"] = guard.parse(results, self.caller, self._guard_typed)
+        return fetched

@@ -1,0 +1,53 @@
+"""A validated flow, ready to run: nodes, prompts, schedules, and what each step reads."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ivr.flows.nodes import Node
+from ivr.flows.schema import FlowConfig, Language, PromptText
+from ivr.hours import Schedule
+
+
+class Flow:
+    """One published version of the call flow. Immutable: a publish makes a new one."""
+
+    def __init__(self, config: FlowConfig, version: str) -> None:
+        self.config = config
+        self.version = version
+        self.nodes: dict[str, Node] = dict(config.nodes)
+        self.schedules = {name: Schedule(name, sc) for name, sc in config.schedules.items()}
+        self.needs = cache(self._needs)
+
+    @property
+    def start(self) -> str:
+        return self.config.start
+
+    def prompt(self, name: str, lang: str) -> PromptText:
+        texts = self.config.prompts[name]
+        return texts.get(lang) or texts[self.config.default_language]
+
+    def language(self, lang: str) -> Language:
+        return self.config.languages.get(lang) or self.config.languages[self.config.default_language]
+
+    def _needs(self, receiving: str | None) -> frozenset[str]:
+        """What a step may read from Redis: the receiving node's needs, and the enter needs of
+        every node the step can reach before the next question (start: `receiving` is None)."""
+        if receiving is None:
+            needs: set[str] = set()
+            todo = [self.start]
+        else:
+            node = self.nodes[receiving]
+            needs = set(node.receive_needs)
+            todo = [receiving, *node.next_nodes()]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.nodes:
+                continue
+            seen.add(name)
+            node = self.nodes[name]
+            needs |= node.enter_needs
+            if not node.waits:
+                todo.extend(node.next_nodes())
+        return frozenset(needs)

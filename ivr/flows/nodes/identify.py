@@ -1,0 +1,157 @@
+"""Node identify: who is calling, by caller ID confirmed with a key, or by typed client ID."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ivr import guard
+from ivr.directory import Client, client_summary
+from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef
+from ivr.phones import mask
+
+if TYPE_CHECKING:
+    from ivr.flows.call import Call
+
+log = logging.getLogger(__name__)
+LICENCE_STAGE = "licence"
+MAX_ID_DIGITS = 12
+
+
+class Lockout(BaseModel):
+    """After `failures` wrong ids within `window` seconds, a number goes straight to the
+    failure node for `duration` seconds; a client id failed from `flag_after` numbers is
+    flagged for admins (never locked against its owner)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    failures: int = Field(default=5, ge=1)
+    window: int = Field(default=3600, ge=60)
+    duration: int = Field(default=3600, ge=60)
+    flag_after: int = Field(default=5, ge=2)
+
+
+class Identify(Node):
+    """Identify the caller; the same message for every wrong id, so none is revealed."""
+
+    type: Literal["identify"]
+    waits: ClassVar[bool] = True
+    asks: ClassVar[bool] = True
+    enter_needs: ClassVar[frozenset[str]] = frozenset({"caller", "guard"})
+    receive_needs: ClassVar[frozenset[str]] = frozenset({"caller", "typed", "guard"})
+
+    prompt: PromptRef  # "type your client ID followed by #"
+    known_prompt: PromptRef  # "press 1 if you are calling for {company}, or type your ID and #"
+    invalid_prompt: PromptRef  # "this client ID is not recognised"
+    timeout_prompt: PromptRef | None = None
+    confirm_key: Key = "1"
+    attempts: int = Field(default=3, ge=1, le=10)
+    timeout: int = Field(default=8, ge=3, le=30)
+    licence: bool = False  # ask the licence number as a second factor
+    licence_prompt: PromptRef | None = None
+    lockout: Lockout = Lockout()
+    next: NodeRef
+    on_fail: NodeRef
+
+    @model_validator(mode="after")
+    def _licence_prompt(self) -> Identify:
+        if self.licence and not self.licence_prompt:
+            raise ValueError("licence: true needs a licence_prompt")
+        return self
+
+    @property
+    def policy(self) -> guard.Policy:
+        return guard.Policy(**self.lockout.model_dump())
+
+    def known_client(self, call: Call) -> Client | None:
+        """The one client whose number is calling, if exactly one."""
+        clients = call.fetched.get("caller") or []
+        return clients[0] if len(clients) == 1 else None
+
+    def enter(self, call: Call) -> str | None:
+        record: guard.Record = call.fetched.get("guard") or guard.Record()
+        if call.state.stage is None and record.locked(call.now):
+            log.info("call %s: number %s locked out of identification",
+                     call.sid, mask(call.state.caller))
+            return self.on_fail
+        gather = call.gather(finish_on_key="#", timeout=self.timeout)
+        known = self.known_client(call)
+        if call.state.stage == LICENCE_STAGE:
+            call.say(self.licence_prompt or self.prompt, into=gather)
+        elif known is not None:
+            call.state.vars["company"] = known.company
+            call.say(self.known_prompt, into=gather)
+        else:
+            call.say(self.prompt, into=gather)
+        return None
+
+    def receive(self, call: Call) -> str | None:
+        keys = call.keys
+        if call.state.stage == LICENCE_STAGE:
+            return self._check_licence(call, keys)
+        known = self.known_client(call)
+        if keys == self.confirm_key and known is not None:
+            return self._identified(call, known)
+        if not keys or not keys.isdigit():
+            # silence, '*', '#', speech: ask again, counting one attempt but no failure
+            return self._retry(call, self.timeout_prompt if keys == "" else self.invalid_prompt)
+        client: Client | None = call.fetched.get("typed")
+        if client is not None and client.id == keys:
+            return self._identified(call, client)
+        return self._failed(call, keys)
+
+    def _identified(self, call: Call, client: Client) -> str | None:
+        call.reset_tries()
+        summary = client_summary(client)
+        if self.licence and call.state.stage != LICENCE_STAGE:
+            summary["licences"] = client.licences
+            call.state.client = summary
+            call.state.stage = LICENCE_STAGE
+            return call.node_name
+        call.state.stage = None
+        call.state.client = summary
+        call.state.vars.update(company=client.company, client_id=client.id)
+        log.info("call %s identified as client %s", call.sid, mask(client.id))
+        return self.next
+
+    def _check_licence(self, call: Call, keys: str | None) -> str | None:
+        client = call.state.client or {}
+        licences = client.get("licences") or []
+        typed = (keys or "").replace("*", "-")
+        if typed and any(typed == "".join(c for c in lic if c.isdigit()) or typed == lic
+                         for lic in licences):
+            client.pop("licences", None)
+            call.state.stage = None
+            call.state.vars.update(company=client.get("company", ""),
+                                   client_id=client.get("id", ""))
+            return self.next
+        if keys == "":
+            return self._retry(call, self.timeout_prompt or self.invalid_prompt)
+        return self._failed(call, client.get("id"))
+
+    def _retry(self, call: Call, prompt: str | None) -> str | None:
+        if call.count_try() >= self.attempts:
+            return self._give_up(call)
+        if prompt:
+            call.say(prompt)
+        return call.node_name
+
+    def _failed(self, call: Call, typed: str | None) -> str | None:
+        record: guard.Record = call.fetched.get("guard") or guard.Record()
+        caller, policy = call.state.caller, self.policy
+        typed = typed if typed and len(typed) <= MAX_ID_DIGITS else None
+        call.write(lambda pipe: guard.record_failure(
+            pipe, policy, record, call.now, caller, typed, call.sid))
+        if caller and record.recent(policy, call.now) + 1 >= policy.failures:
+            log.warning("call %s: number %s locked out after repeated wrong ids",
+                        call.sid, mask(caller))
+            return self._give_up(call)
+        return self._retry(call, self.invalid_prompt)
+
+    def _give_up(self, call: Call) -> str | None:
+        call.reset_tries()
+        call.state.stage = None
+        call.state.client = None
+        return self.on_fail

@@ -1,0 +1,72 @@
+"""Published flow versions in Redis, and a per-process cache of them (versions never change)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import redis
+
+from ivr.flows.flow import Flow
+from ivr.flows.loader import config_data, from_data, load_file
+
+log = logging.getLogger(__name__)
+
+CURRENT_KEY = "ivr:flow:current"
+VERSION_KEY = "ivr:flow:version:{}"
+HISTORY_KEY = "ivr:flow:history"
+
+
+class UnknownVersion(LookupError):
+    """A flow version that was never published."""
+
+
+class FlowStore:
+    """Publishes flows and hands out parsed versions, each parsed once per process."""
+
+    def __init__(self, r: redis.Redis) -> None:
+        self.redis = r
+        self._cache: dict[str, Flow] = {}
+        self.last_current: str | None = None  # a hint only; Redis says what is current
+
+    def publish(self, flow: Flow, now: datetime, by: str = "cli") -> str:
+        """Make `flow` the version new calls start on; calls in progress keep theirs."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(VERSION_KEY.format(flow.version), json.dumps(config_data(flow.config)))
+        pipe.set(CURRENT_KEY, flow.version)
+        pipe.lpush(HISTORY_KEY, json.dumps({"version": flow.version, "at": now.isoformat(),
+                                            "by": by}))
+        pipe.ltrim(HISTORY_KEY, 0, 199)
+        pipe.execute()
+        self._cache[flow.version] = flow
+        log.info("published flow version %s", flow.version)
+        return flow.version
+
+    def current_version(self) -> str | None:
+        return self.redis.get(CURRENT_KEY)
+
+    def get(self, version: str) -> Flow:
+        """The flow of a published version (Redis is read only the first time)."""
+        flow = self._cache.get(version)
+        if flow is None:
+            raw = self.redis.get(VERSION_KEY.format(version))
+            if raw is None:
+                raise UnknownVersion(version)
+            flow = from_data(json.loads(raw), f"published version {version}")
+            self._cache[version] = flow
+        return flow
+
+    def cached(self, version: str | None) -> Flow | None:
+        return self._cache.get(version) if version else None
+
+    def ensure_published(self, path: Path, now: datetime) -> str:
+        """Publish the shipped flow file when nothing is published yet."""
+        current = self.current_version()
+        if current:
+            return current
+        return self.publish(load_file(path), now, by=f"seed:{path.name}")
+
+    def history(self) -> list[dict[str, str]]:
+        return [json.loads(item) for item in self.redis.lrange(HISTORY_KEY, 0, -1)]

@@ -1,0 +1,91 @@
+"""Twilio's voice webhooks: check the signature, hand the form to the engine, answer TwiML."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, request
+from werkzeug.exceptions import HTTPException
+
+from ivr import voicemail
+from ivr.flows.engine import BadCall
+from ivr.services import hotline
+from ivr.twiml import apology
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+def twiml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def public_url() -> str:
+    """The URL Twilio signed: IVR_PUBLIC_URL + path when set, else the (proxy-fixed) URL."""
+    base = hotline().settings.public_url
+    if base:
+        query = request.query_string.decode()
+        return f"{base}{request.path}" + (f"?{query}" if query else "")
+    return request.url
+
+
+@bp.before_request
+def check_signature() -> None:
+    service = hotline()
+    if not service.settings.validate_signatures:
+        return
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not service.validator.validate(public_url(), request.form, signature):
+        log.warning("refused %s: bad or missing X-Twilio-Signature", request.path)
+        abort(403)
+
+
+@bp.errorhandler(Exception)
+def answer_anyway(error: Exception) -> Response | HTTPException:
+    """Twilio always gets TwiML: an apology, then the fallback number or goodbye."""
+    if isinstance(error, HTTPException) and error.code and error.code < 500:
+        return error
+    if isinstance(error, BadCall):
+        log.warning("%s: %s", request.path, error)
+    else:
+        log.exception("internal error on %s", request.path)
+    return twiml(apology(hotline().settings.fallback_number))
+
+
+@bp.post("/incoming")
+def incoming() -> Response:
+    return twiml(hotline().engine.incoming(request.form))
+
+
+@bp.post("/step")
+def step() -> Response:
+    return twiml(hotline().engine.step(request.args, request.form))
+
+
+@bp.post("/wait")
+def wait() -> Response:
+    return twiml(hotline().engine.wait(request.args, request.form))
+
+
+@bp.post("/status")
+def status() -> Response:
+    hotline().engine.status(request.form)
+    return twiml(EMPTY)
+
+
+@bp.post("/recording")
+def recording() -> Response:
+    service = hotline()
+    state = service.engine.call_state(request.form.get("CallSid", ""))
+    voicemail.save(service.redis, request.form, state.__dict__ if state else None,
+                   service.clock.now(), request.args.get("l", "fr"))
+    return twiml(EMPTY)
+
+
+@bp.post("/fallback")
+def fallback() -> Response:
+    """Twilio's fallback URL, asked when the voice URL failed: no Redis, no flow."""
+    log.error("Twilio used the fallback URL for call %s (error %s)",
+              request.form.get("CallSid", "-"), request.form.get("ErrorCode", "-"))
+    return twiml(apology(hotline().settings.fallback_number))

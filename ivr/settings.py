@@ -1,0 +1,133 @@
+"""Settings read from the environment, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ivr.exceptions import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# environment variable -> settings field
+ENV_NAMES = {
+    "REDIS_URL": "redis_url",
+    "TWILIO_ACCOUNT_SID": "twilio_account_sid",
+    "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "IVR_ENV": "env",
+    "IVR_PUBLIC_URL": "public_url",
+    "IVR_PROXY_HOPS": "proxy_hops",
+    "IVR_VALIDATE_SIGNATURES": "validate_signatures",
+    "IVR_FLOW_FILE": "flow_file",
+    "IVR_DEMO_DATA": "demo_data",
+    "IVR_INSTANCE_DIR": "instance_dir",
+    "IVR_CALL_TTL": "call_ttl",
+    "IVR_FALLBACK_NUMBER": "fallback_number",
+    "IVR_LOG_LEVEL": "log_level",
+}
+
+
+class Settings(BaseModel):
+    """Everything the service reads from its environment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    env: Literal["development", "production"] = "development"
+    public_url: str | None = None
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+    validate_signatures: bool = True
+    flow_file: Path = PROJECT_ROOT / "config" / "flow.yaml"
+    demo_data: bool | None = None
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    call_ttl: int = Field(default=4 * 3600, ge=60)
+    fallback_number: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"must start with redis://, rediss:// or unix://, got {value!r}")
+        return value or None
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/") if value else None
+
+    @field_validator("fallback_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from ivr.phones import parse_phone
+
+        parsed = parse_phone(value)
+        if parsed is None:
+            raise ValueError(f"must be a valid phone number, got {value!r}")
+        return parsed
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when no REDIS_URL is given and the embedded server is used."""
+        return self.redis_url is None
+
+    @property
+    def load_demo_data(self) -> bool:
+        """Demo clients are loaded by default only on the embedded development Redis."""
+        if self.demo_data is not None:
+            return self.demo_data
+        return self.embedded_redis and self.env == "development"
+
+    def auth_token(self) -> str:
+        """The token that signs Twilio's requests; in development, a local one is made up."""
+        if self.twilio_auth_token:
+            return self.twilio_auth_token
+        if self.env == "production":
+            raise SettingsError("TWILIO_AUTH_TOKEN: required when IVR_ENV=production")
+        return development_token(self.instance_dir)
+
+
+def development_token(instance_dir: Path) -> str:
+    """A random auth token kept in the instance folder, shared by server and simulator."""
+    path = instance_dir / "dev_auth_token"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(16)
+        path.touch(mode=0o600)
+        path.write_text(token)
+        return token
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from the environment; a bad value raises SettingsError naming it."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {
+        field: environ[name] for name, field in ENV_NAMES.items() if environ.get(name, "") != ""
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        field_to_env = {field: name for name, field in ENV_NAMES.items()}
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            name = field_to_env.get(field, field)
+            problems.append(f"{name}={values.get(field)!r}: {error['msg']}")
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+    if settings.env == "production" and not settings.validate_signatures:
+        raise SettingsError("IVR_VALIDATE_SIGNATURES: cannot be turned off when IVR_ENV=production")
+    return settings
