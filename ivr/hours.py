@@ -247,7 +247,8 @@ class Schedule:
         for interval in today.intervals:
             start, end = self._at(today.day, interval.start), self._at(today.day, interval.end)
             if start <= at < end:
-                return Status(True, "open", at.astimezone(self.tz), closes_at=end.astimezone(self.tz))
+                return Status(True, "open", at.astimezone(self.tz),
+                              closes_at=end.astimezone(self.tz))
         reason: Reason = "outside_hours" if today.intervals else "closed_day"
         return Status(False, reason, self.next_open(at))
 

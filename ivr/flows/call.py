@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.hours import Emergency, Schedule
+from ivr.hours import Schedule
+from ivr.live import Live
 from ivr.speech import speak_date, speak_datetime
 
 if TYPE_CHECKING:
@@ -50,31 +51,6 @@ class CallState:
     def loads(cls, raw: str | bytes) -> CallState:
         data = json.loads(raw)
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class Live:
-    """What admins switch on without a deploy: emergency closure, announcements."""
-
-    emergency: Emergency | None = None
-    announcements: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    @classmethod
-    def from_hash(cls, raw: Mapping[str, str]) -> Live:
-        emergency = None
-        announcements: dict[str, dict[str, Any]] = {}
-        for key, value in raw.items():
-            try:
-                data = json.loads(value)
-                if key == "emergency":
-                    until = datetime.fromisoformat(data["until"])
-                    emergency = Emergency(until, data.get("reason", ""))
-                elif key.startswith("announcement:"):
-                    data["until"] = datetime.fromisoformat(data["until"])
-                    announcements[key.split(":", 1)[1]] = data
-            except (ValueError, KeyError, TypeError):
-                log.warning("ignoring malformed live setting %r", key)
-        return cls(emergency, announcements)
 
 
 Write = Callable[[Any], None]

@@ -10,16 +10,16 @@ import redis
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import Clock
-from ivr.flows.call import Call, CallState, Live
+from ivr.flows.call import Call, CallState
 from ivr.flows.fetch import Fetch
 from ivr.flows.flow import Flow
-from ivr.flows.store import CURRENT_KEY, FlowStore, UnknownVersion
+from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
+from ivr.live import LIVE_KEY, Live
 from ivr.phones import mask, parse_phone
 
 log = logging.getLogger(__name__)
 
 CALL_KEY = "ivr:call:{}"
-LIVE_KEY = "ivr:live"
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 _DEFAULT_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
@@ -28,10 +28,6 @@ MAX_HOPS = 200  # nodes run in one step; graph checks make loops impossible, thi
 
 class BadCall(ValueError):
     """A webhook without a usable CallSid."""
-
-
-class NoFlow(RuntimeError):
-    """No flow has been published."""
 
 
 class FlowLoop(RuntimeError):
@@ -121,7 +117,7 @@ class Engine:
 
     def wait(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
         """What a caller hears while waiting in a queue (Twilio's waitUrl, asked in a loop)."""
-        flow = self._flow(args.get("v")) or self._current()
+        flow = self._flow(args.get("v")) or self.store.current()
         lang = args.get("l", "")
         if lang not in flow.config.languages:
             lang = flow.config.default_language
@@ -175,12 +171,6 @@ class Engine:
             write(pipe)
         pipe.execute()
         return twiml
-
-    def _current(self) -> Flow:
-        version = self.store.current_version()
-        if version is None:
-            raise NoFlow("no flow is published: run `ivr flow publish config/flow.yaml`")
-        return self.store.get(version)
 
     @staticmethod
     def _hangup() -> str:

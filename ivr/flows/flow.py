@@ -28,7 +28,8 @@ class Flow:
         return texts.get(lang) or texts[self.config.default_language]
 
     def language(self, lang: str) -> Language:
-        return self.config.languages.get(lang) or self.config.languages[self.config.default_language]
+        languages = self.config.languages
+        return languages.get(lang) or languages[self.config.default_language]
 
     def _needs(self, receiving: str | None) -> frozenset[str]:
         """What a step may read from Redis: the receiving node's needs, and the enter needs of

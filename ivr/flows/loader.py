@@ -34,7 +34,8 @@ def parse(text: str, source: str = "flow") -> Flow:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
-        raise FlowError([f"{where}not valid YAML: {getattr(exc, 'problem', exc)}"], source) from None
+        problem = getattr(exc, "problem", None) or exc
+        raise FlowError([f"{where}not valid YAML: {problem}"], source) from None
     if not isinstance(data, dict):
         raise FlowError(["line 1: a flow file is a mapping (languages:, prompts:, nodes:, ...)"],
                         source)

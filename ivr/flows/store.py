@@ -19,6 +19,10 @@ VERSION_KEY = "ivr:flow:version:{}"
 HISTORY_KEY = "ivr:flow:history"
 
 
+class NoFlow(RuntimeError):
+    """No flow has been published."""
+
+
 class UnknownVersion(LookupError):
     """A flow version that was never published."""
 
@@ -57,6 +61,13 @@ class FlowStore:
             flow = from_data(json.loads(raw), f"published version {version}")
             self._cache[version] = flow
         return flow
+
+    def current(self) -> Flow:
+        """The flow new calls start on."""
+        version = self.current_version()
+        if version is None:
+            raise NoFlow("no flow is published: run `ivr flow publish config/flow.yaml`")
+        return self.get(version)
 
     def cached(self, version: str | None) -> Flow | None:
         return self._cache.get(version) if version else None

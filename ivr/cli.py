@@ -1,0 +1,327 @@
+"""The `ivr` command: call simulator, opening hours, flows, clients, worker, run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ivr.clock import Clock, parse_instant
+from ivr.exceptions import ClockError, FlowError, ImportRowsError, IvrError
+
+log = logging.getLogger(__name__)
+HOTLINE_NUMBER = "+33825000463"
+
+
+def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ClockError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _hotline(clock: Clock | None = None) -> Any:
+    """The service's parts, for commands that work on Redis directly."""
+    from ivr.services import Hotline
+    from ivr.settings import load_settings
+
+    try:
+        return Hotline(load_settings(), clock=clock)
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Show the service's logs.")
+def main(verbose: bool) -> None:
+    """Voice backend of the support hotline."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+# -- ivr call ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--from", "caller", default="+33612345678", show_default=True,
+              help="Caller ID (E.164).")
+@click.option("--to", "called", default=HOTLINE_NUMBER, show_default=True,
+              help="Number called (E.164).")
+@click.option("--at", callback=_instant, help="Clock of the call, ISO 8601 with offset "
+              "(in-process only).")
+@click.option("--press", multiple=True, help="Keys for each <Gather> in order; '-' lets one "
+              "time out. Repeat the option.")
+@click.option("--url", help="Base URL of a running server (default: the app in-process).")
+@click.option("--json", "as_json", is_flag=True, help="Print steps and outcome as JSON.")
+def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], url: str | None,
+         as_json: bool) -> None:
+    """Simulate a call: hear what the caller hears, press keys."""
+    from ivr.settings import load_settings
+    from ivr.simulator import (
+        IN_PROCESS_BASE,
+        FlaskTransport,
+        HttpTransport,
+        SimulationError,
+        Simulator,
+        format_heard,
+    )
+
+    try:
+        settings = load_settings()
+        token = settings.auth_token()
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+    if url:
+        if at is not None:
+            raise click.UsageError("--at sets the clock of an in-process call; "
+                                   "a server at --url keeps its own clock")
+        transport: Any = HttpTransport()
+        base = url
+    else:
+        from ivr import create_app
+
+        try:
+            app = create_app({"CLOCK": Clock(at)})
+        except IvrError as exc:
+            raise click.ClickException(str(exc)) from None
+        transport = FlaskTransport(app)
+        base = settings.public_url or IN_PROCESS_BASE
+    interactive = not press and sys.stdin.isatty() and not as_json
+    simulator = Simulator(
+        transport, token, base, caller, called, list(press),
+        ask=(lambda hint: click.prompt(f"  keys ({hint}; Enter = none)", default="-",
+                                       show_default=False)) if interactive else None,
+        listen=None if as_json else (lambda heard: click.echo(format_heard(heard))),
+        account_sid=settings.twilio_account_sid,
+    )
+    try:
+        result = simulator.run()
+    except SimulationError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+
+
+# -- ivr hours -----------------------------------------------------------------------------
+
+
+@main.group()
+def hours() -> None:
+    """Opening hours: status, calendar, emergency closure."""
+
+
+def _schedule(service: Any, name: str) -> Any:
+    flow = service.flows.current()
+    if name not in flow.schedules:
+        raise click.BadParameter(f"unknown schedule {name!r}; known: "
+                                 f"{', '.join(sorted(flow.schedules))}", param_hint="--schedule")
+    return flow.schedules[name]
+
+
+@hours.command("status")
+@click.option("--at", callback=_instant, help="Instant to check, ISO 8601 with offset.")
+@click.option("--schedule", "name", default="support", show_default=True)
+@click.option("--lang", default="fr", show_default=True, help="Language of holiday names.")
+@click.option("--json", "as_json", is_flag=True)
+def hours_status(at: datetime | None, name: str, lang: str, as_json: bool) -> None:
+    """Open or closed now (or --at), why, and the next opening."""
+    from ivr import live
+    from ivr.speech import speak_datetime
+
+    service = _hotline()
+    schedule = _schedule(service, name)
+    at = at or service.clock.now()
+    status = schedule.status(at, live.read(service.redis).emergency, lang)
+    if as_json:
+        click.echo(json.dumps(status.as_json(), ensure_ascii=False))
+        return
+    local = at.astimezone(schedule.tz)
+    if status.open:
+        closes = status.closes_at.strftime("%H:%M") if status.closes_at else "?"
+        click.echo(f"{name}: open at {local:%Y-%m-%d %H:%M %Z} (closes {closes})")
+    else:
+        why = status.holiday or status.closure or status.reason.replace("_", " ")
+        click.echo(f"{name}: closed at {local:%Y-%m-%d %H:%M %Z} ({why}); reopens "
+                   f"{speak_datetime(status.next_open, 'en', local.date())} "
+                   f"({status.next_open.isoformat()})")
+
+
+@hours.command("calendar")
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="First day (today).")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 800))
+@click.option("--schedule", "name", default="support", show_default=True)
+@click.option("--lang", default="fr", show_default=True, help="Language of holiday names.")
+def hours_calendar(first: datetime | None, days: int, name: str, lang: str) -> None:
+    """The opening calendar, holidays and closures named."""
+    service = _hotline()
+    schedule = _schedule(service, name)
+    start: date = first.date() if first else service.clock.now().astimezone(schedule.tz).date()
+    for day in schedule.calendar(start, days, lang):
+        if day.holiday:
+            what = f"closed - holiday: {day.holiday}"
+        elif day.closure:
+            what = f"closed - {day.closure}"
+        elif not day.intervals:
+            what = "closed"
+        else:
+            what = ", ".join(str(i) for i in day.intervals)
+        click.echo(f"{day.day:%a %Y-%m-%d}  {what}")
+
+
+@hours.command("emergency")
+@click.argument("action", type=click.Choice(["close", "end", "show"]))
+@click.option("--until", callback=_instant, help="When the line reopens (for close).")
+@click.option("--reason", default="", help="Why (kept for admins).")
+def hours_emergency(action: str, until: datetime | None, reason: str) -> None:
+    """Close the line now until --until (it reopens by itself), end it, or show it."""
+    from ivr import live
+
+    service = _hotline()
+    if action == "close":
+        if until is None or until <= service.clock.now():
+            raise click.BadParameter("needs a future --until", param_hint="--until")
+        live.close_emergency(service.redis, until, reason)
+    elif action == "end":
+        live.end_emergency(service.redis)
+    emergency = live.read(service.redis).emergency
+    if emergency and emergency.active(service.clock.now()):
+        click.echo(f"emergency closure until {emergency.until.isoformat()} {emergency.reason}")
+    else:
+        click.echo("no emergency closure")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--fr", "text_fr", help="Text in French.")
+@click.option("--en", "text_en", help="Text in English.")
+@click.option("--until", callback=_instant, help="When it stops being played.")
+@click.option("--clear", is_flag=True, help="Withdraw it now.")
+def announce(name: str, text_fr: str | None, text_en: str | None, until: datetime | None,
+             clear: bool) -> None:
+    """Set (or --clear) the announcement played at announcement node NAME (e.g. incident)."""
+    from ivr import live
+
+    service = _hotline()
+    if clear:
+        live.withdraw(service.redis, name)
+        click.echo(f"announcement {name} withdrawn")
+        return
+    texts = {k: v for k, v in (("fr", text_fr), ("en", text_en)) if v}
+    if not texts or until is None:
+        raise click.UsageError("give --fr and/or --en, and --until")
+    live.announce(service.redis, name, texts, until)
+    click.echo(f"announcement {name} until {until.isoformat()}")
+
+
+# -- ivr flow ------------------------------------------------------------------------------
+
+
+@main.group()
+def flow() -> None:
+    """Validate and publish call flows."""
+
+
+def _load(path: Path) -> Any:
+    from ivr.flows.loader import load_file
+
+    try:
+        return load_file(path)
+    except FlowError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise SystemExit(1) from None
+
+
+@flow.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def flow_validate(path: Path) -> None:
+    """Check a flow file; each error is printed with its line and place."""
+    loaded = _load(path)
+    click.echo(f"{path}: valid ({len(loaded.nodes)} nodes, version {loaded.version})")
+
+
+@flow.command("publish")
+@click.argument("path", type=click.Path(path_type=Path))
+def flow_publish(path: Path) -> None:
+    """Make a flow file the one new calls start on (calls in progress keep theirs)."""
+    loaded = _load(path)
+    service = _hotline()
+    version = service.flows.publish(loaded, service.clock.now(), by=f"cli:{path.name}")
+    click.echo(f"published version {version}")
+
+
+@flow.command("history")
+def flow_history() -> None:
+    """Published versions, newest first."""
+    for item in _hotline().flows.history():
+        click.echo(f"{item['version']}  {item['at']}  {item.get('by', '')}")
+
+
+# -- ivr clients ---------------------------------------------------------------------------
+
+
+@main.group()
+def clients() -> None:
+    """The client directory."""
+
+
+@clients.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def clients_import(path: Path) -> None:
+    """Upsert clients from a CSV export; a file with any bad row is refused whole."""
+    from ivr import directory
+
+    service = _hotline()
+    try:
+        count = directory.import_csv(service.redis, path)
+    except ImportRowsError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s)") from None
+    click.echo(f"imported {count} client(s) from {path}")
+
+
+@clients.command("show")
+@click.argument("client_id")
+def clients_show(client_id: str) -> None:
+    """One client, as JSON."""
+    from ivr import directory
+
+    client = directory.get_client(_hotline().redis, client_id)
+    if client is None:
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(json.dumps(client.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+# -- ivr worker / run ----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with its scheduler) for callbacks."""
+    from ivr.jobs import run_worker
+
+    run_worker(_hotline().settings, burst=burst)
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def run(host: str, port: int, workers: int) -> None:
+    """Start everything: Redis (embedded unless REDIS_URL), web server, RQ worker."""
+    from ivr.runner import run_all
+
+    run_all(host, port, workers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,25 @@
+"""RQ plumbing: the queue callbacks go through, and the worker that runs them."""
+
+from __future__ import annotations
+
+import redis
+from rq import Queue, Worker
+
+from callbacks import QUEUE
+from ivr.redis_server import ensure_embedded
+from ivr.settings import Settings
+
+
+def rq_connection(settings: Settings) -> redis.Redis:
+    """RQ needs raw bytes from Redis, so it gets its own connection."""
+    return redis.Redis.from_url(settings.redis_url or ensure_embedded(settings.instance_dir))
+
+
+def queue(settings: Settings) -> Queue:
+    return Queue(QUEUE, connection=rq_connection(settings))
+
+
+def run_worker(settings: Settings, burst: bool = False) -> bool:
+    """Work the callbacks queue, with RQ's scheduler for jobs due at a given time."""
+    worker = Worker([QUEUE], connection=rq_connection(settings))
+    return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)

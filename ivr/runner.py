@@ -1,0 +1,83 @@
+"""`make run`: Redis (embedded unless REDIS_URL), the web app under granian, an RQ worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from ivr.exceptions import IvrError
+from ivr.redis_server import RedisServer
+from ivr.settings import load_settings
+
+# granian beat gunicorn's sync workers about 3 to 1 on a constant route here (bench/)
+SERVER = "granian"
+
+
+def web_command(host: str, port: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
+            "--port", str(port), "--workers", str(workers), "--no-ws", "ivr.wsgi:app"]
+
+
+def run_all(host: str, port: int, workers: int) -> None:
+    """Start every part, print what to try, and stop them all on Ctrl-C."""
+    try:
+        settings = load_settings()
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+    env = dict(os.environ)
+    redis_server = None
+    if settings.redis_url is None:
+        redis_server = RedisServer(settings.instance_dir / "redis").start()
+        env["REDIS_URL"] = redis_server.url
+        env.setdefault("IVR_DEMO_DATA", "true")
+    from ivr.services import Hotline
+
+    try:
+        Hotline(load_settings(env)).prepare()
+    except IvrError as exc:
+        if redis_server:
+            redis_server.stop()
+        raise click.ClickException(str(exc)) from None
+    children = [
+        subprocess.Popen(web_command(host, port, workers), env=env),
+        subprocess.Popen([sys.executable, "-m", "ivr", "worker"], env=env),
+    ]
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    base = f"http://{host}:{port}"
+    click.echo(f"""
+Hotline running: {base}  (Redis: {'embedded, ' + str(redis_server.folder) if redis_server
+                                   else 'REDIS_URL'})
+Try:
+  ivr call --url {base} --press - --press 1001# --press 1   (a real call's path, open hours)
+  ivr call --at 2026-12-25T10:00:00+01:00                       (Christmas: closed)
+  ivr hours calendar --days 10
+  curl {base}/healthz
+Ctrl-C stops everything.
+""")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        click.echo("a part stopped; stopping the others", err=True)
+    except KeyboardInterrupt:
+        click.echo("\nstopping...")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis_server:
+            redis_server.stop()
