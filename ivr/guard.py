@@ -95,4 +95,5 @@ def record_failure(pipe: redis.client.Pipeline, policy: Policy, record: Record, 
 
 def flagged(r: redis.Redis) -> dict[str, dict[str, Any]]:
     """Client ids attacked from many numbers, for admins."""
-    return {cid: json.loads(raw) for cid, raw in r.hgetall(FLAGGED_KEY).items()}
+    raw: dict[str, str] = r.hgetall(FLAGGED_KEY)  # type: ignore[assignment]
+    return {cid: json.loads(value) for cid, value in raw.items()}

@@ -49,7 +49,8 @@ class Live:
 
 
 def read(r: redis.Redis) -> Live:
-    return Live.from_hash(r.hgetall(LIVE_KEY))
+    raw: dict[str, str] = r.hgetall(LIVE_KEY)  # type: ignore[assignment]
+    return Live.from_hash(raw)
 
 
 def close_emergency(r: redis.Redis, until: datetime, reason: str) -> None:

@@ -64,4 +64,5 @@ class Hotline:
 
 def hotline() -> Hotline:
     """The running app's Hotline."""
-    return current_app.extensions["ivr"]  # type: ignore[no-any-return]
+    service: Hotline = current_app.extensions["ivr"]
+    return service

@@ -4,6 +4,7 @@ prompts complete in every language."""
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 
 from ivr.flows.call import PROMPT_VARS
 from ivr.flows.schema import FlowConfig
@@ -22,7 +23,7 @@ def check(config: FlowConfig) -> list[Problem]:
 
 
 def _references(config: FlowConfig) -> list[Problem]:
-    known = {
+    known: dict[str, Mapping[str, object]] = {
         "node": config.nodes, "prompt": config.prompts, "schedule": config.schedules,
         "queue": config.queues, "language": config.languages,
     }

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from ivr.flows.nodes import NODE_TYPES
+from ivr.flows.nodes import NODE_TYPES, Node
 from ivr.flows.nodes.base import NodeRef, PromptRef, ScheduleRef
 from ivr.hours import ScheduleConfig
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-AnyNode = Annotated[NODE_TYPES, Field(discriminator="type")]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    AnyNode = Node
+else:
+    AnyNode = Annotated[NODE_TYPES, Field(discriminator="type")]
 
 
 class Strict(BaseModel):

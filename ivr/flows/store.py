@@ -49,7 +49,8 @@ class FlowStore:
         return flow.version
 
     def current_version(self) -> str | None:
-        return self.redis.get(CURRENT_KEY)
+        version: str | None = self.redis.get(CURRENT_KEY)  # type: ignore[assignment]
+        return version
 
     def get(self, version: str) -> Flow:
         """The flow of a published version (Redis is read only the first time)."""

@@ -1,0 +1,33 @@
+# Two commands for a fresh machine: `make run` and `make test`. Each installs what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ivr run
+
+lint: $(STAMP)
+	$(BIN)/ruff check ivr callbacks tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+# wrk is a Debian package; the benchmark installs it when it is missing
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

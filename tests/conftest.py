@@ -1,0 +1,80 @@
+"""Fixtures: one real Redis server per test session (unless REDIS_URL), flushed per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+from click.testing import CliRunner
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+from ivr.clock import Clock
+from ivr.redis_server import RedisServer
+from tests.helpers import TOKEN
+
+PARIS = ZoneInfo("Europe/Paris")
+MONDAY_MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=PARIS)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL when given, else a redis-server started for this session."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis"), persistent=False).start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def r(redis_url: str) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_url, decode_responses=True)
+    connection.flushdb()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The app's clock, set to a Monday morning when support is open."""
+    return Clock(MONDAY_MORNING)
+
+
+@pytest.fixture
+def env(redis_url: str, tmp_path: Path) -> dict[str, str]:
+    """Environment of the service under test (also given to CLI commands)."""
+    return {
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "IVR_INSTANCE_DIR": str(tmp_path / "instance"),
+        "IVR_DEMO_DATA": "true",
+        "IVR_PUBLIC_URL": "",
+    }
+
+
+@pytest.fixture
+def app(r: redis.Redis, env: dict[str, str], clock: Clock) -> Flask:
+    return create_app({"TESTING": True, "CLOCK": clock, **env})
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def validator() -> RequestValidator:
+    return RequestValidator(TOKEN)
+
+
+@pytest.fixture
+def runner(env: dict[str, str], r: redis.Redis) -> CliRunner:
+    return CliRunner(env=env)

@@ -1,0 +1,66 @@
+"""Test helpers: a TwiML reader that parses the XML, and scripted calls through the simulator."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Flask
+
+from ivr.simulator import IN_PROCESS_BASE, FlaskTransport, Result, Simulator
+
+TOKEN = "test-auth-token-0123456789abcdef"
+HOTLINE = "+33825000463"
+UNKNOWN_CALLER = "+33612345678"
+
+
+class TwiML:
+    """A parsed TwiML document, for assertions on verbs, attributes and action URLs."""
+
+    def __init__(self, body: str | bytes) -> None:
+        self.root = ET.fromstring(body)
+        assert self.root.tag == "Response", f"not a TwiML <Response>: {body!r}"
+
+    @property
+    def verbs(self) -> list[str]:
+        """Top-level verbs, in order."""
+        return [child.tag for child in self.root]
+
+    def all(self, tag: str) -> list[ET.Element]:
+        return list(self.root.iter(tag))
+
+    def one(self, tag: str) -> ET.Element:
+        found = self.all(tag)
+        assert len(found) == 1, f"expected one <{tag}>, found {len(found)} in {self.verbs}"
+        return found[0]
+
+    def said(self) -> list[str]:
+        """Texts of every <Say>, in document order, whitespace normalised."""
+        return [" ".join((say.text or "").split()) for say in self.root.iter("Say")]
+
+    def languages(self) -> list[str]:
+        return [say.get("language", "") for say in self.root.iter("Say")]
+
+    def action(self, tag: str = "Gather") -> tuple[str, dict[str, str]]:
+        """(path, query) of a verb's action URL."""
+        url = self.one(tag).get("action") or ""
+        parts = urlsplit(url)
+        return parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
+def signed_post(client, validator, path: str, params: dict[str, str]):  # type: ignore[no-untyped-def]
+    """POST like Twilio: form parameters and X-Twilio-Signature over the full URL."""
+    url = f"{IN_PROCESS_BASE}{path}"
+    signature = validator.compute_signature(url, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+
+def scripted_call(app: Flask, *presses: str, at: datetime | None = None,
+                  caller: str = UNKNOWN_CALLER, called: str = HOTLINE) -> Result:
+    """Run a whole call through the simulator (the same code as `ivr call`)."""
+    if at is not None:
+        app.extensions["ivr"].clock.set(at)
+    simulator = Simulator(FlaskTransport(app), TOKEN, IN_PROCESS_BASE, caller, called,
+                          list(presses))
+    return simulator.run()
