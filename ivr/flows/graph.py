@@ -3,6 +3,7 @@ prompts complete in every language."""
 
 from __future__ import annotations
 
+import difflib
 import string
 from collections.abc import Mapping
 
@@ -31,8 +32,7 @@ def _references(config: FlowConfig) -> list[Problem]:
 
     def expect(place: tuple[str, ...], kind: str, name: str) -> None:
         if name not in known[kind]:
-            choices = ", ".join(sorted(known[kind])) or "none defined"
-            problems.append((place, f"unknown {kind} {name!r} (known: {choices})"))
+            problems.append((place, f"unknown {kind} {name!r}{_hint(name, known[kind])}"))
 
     if config.default_language not in config.languages:
         expect(("default_language",), "language", config.default_language)
@@ -45,6 +45,15 @@ def _references(config: FlowConfig) -> list[Problem]:
         for place, kind, target in node.references():
             expect(("nodes", name, *place.split(".")), kind, target)
     return problems
+
+
+def _hint(name: str, known: Mapping[str, object]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    if not known:
+        return " (none defined)"
+    return f" (known: {', '.join(sorted(known))})" if len(known) <= 8 else ""
 
 
 def _prompts(config: FlowConfig) -> list[Problem]:

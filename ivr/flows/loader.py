@@ -49,7 +49,10 @@ def from_data(data: dict[str, Any], source: str = "flow",
     try:
         config = FlowConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [_place(tuple(str(p) for p in e["loc"]), lines, e["msg"]) for e in exc.errors()]
+        problems = [
+            _place(tuple(str(p) for p in e["loc"]), lines, e["msg"].removeprefix("Value error, "))
+            for e in exc.errors()
+        ]
         raise FlowError(problems, source) from None
     graph_problems = graph.check(config)
     if graph_problems:
