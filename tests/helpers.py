@@ -64,3 +64,35 @@ def scripted_call(app: Flask, *presses: str, at: datetime | None = None,
     simulator = Simulator(FlaskTransport(app), TOKEN, IN_PROCESS_BASE, caller, called,
                           list(presses))
     return simulator.run()
+
+
+class Caller:
+    """One call driven request by request, for tests that need to see each webhook."""
+
+    def __init__(self, client, validator, sid: str = "CA0001",  # type: ignore[no-untyped-def]
+                 caller: str = UNKNOWN_CALLER) -> None:
+        self.client = client
+        self.validator = validator
+        self.params = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller,
+                       "To": HOTLINE, "CallStatus": "in-progress", "Direction": "inbound",
+                       "ApiVersion": "2010-04-01"}
+        self.doc: TwiML | None = None
+
+    def post(self, path: str, **extra: str) -> TwiML:
+        response = signed_post(self.client, self.validator, path, {**self.params, **extra})
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/xml"
+        self.doc = TwiML(response.data)
+        return self.doc
+
+    def start(self) -> TwiML:
+        return self.post("/voice/incoming", CallStatus="ringing")
+
+    def action_url(self, tag: str = "Gather") -> str:
+        assert self.doc is not None
+        return self.doc.one(tag).get("action") or ""
+
+    def press(self, keys: str | None, tag: str = "Gather", **extra: str) -> TwiML:
+        """Answer the current question: keys, or None for a timeout (no Digits)."""
+        digits = {} if keys is None else {"Digits": keys}
+        return self.post(self.action_url(tag), **digits, **extra)

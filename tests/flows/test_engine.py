@@ -1,0 +1,180 @@
+"""The engine across webhooks: pinned versions, replays, stale and unknown requests, menus,
+language, announcements, emergency closure, voicemail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from ivr import live, voicemail
+from ivr.flows.loader import from_data
+from tests.conftest import PARIS
+from tests.helpers import Caller, scripted_call
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+WELCOME = "Bienvenue au support technique."
+ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
+INVALID = "Ce choix n'est pas valide."
+
+
+def publish(app, change) -> str:  # type: ignore[no-untyped-def]
+    """Publish the shipped flow after `change(data)` edits it."""
+    data = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    change(data)
+    service = app.extensions["ivr"]
+    return service.flows.publish(from_data(data), service.clock.now())
+
+
+def to_menu(caller: Caller) -> None:
+    caller.start()
+    caller.press(None)  # greeting: French
+    caller.press("1001")
+
+
+def test_greeting_gathers_one_key_with_english_offer(client, validator):
+    doc = Caller(client, validator).start()
+    assert doc.verbs == ["Gather"]
+    gather = doc.one("Gather")
+    assert gather.get("numDigits") == "1"
+    assert gather.get("actionOnEmptyResult") == "true"
+    assert doc.said() == [WELCOME, "For English, press 9."]
+    assert doc.languages() == ["fr-FR", "en-GB"]
+    path, query = doc.action()
+    assert path == "/voice/step" and query["n"] == "greeting" and query["s"] == "1"
+
+
+def test_call_is_pinned_to_the_version_it_started_on(app, client, validator):
+    first = Caller(client, validator, sid="CA-old")
+    first.start()
+    publish(app, lambda d: d["prompts"]["enter_client_id"].update(fr="Votre numéro client ?"))
+    assert first.press(None).said() == [ASK_ID]
+    second = Caller(client, validator, sid="CA-new")
+    second.start()
+    assert second.press(None).said() == ["Votre numéro client ?"]
+
+
+def test_replayed_request_gets_the_same_answer_and_counts_once(client, validator):
+    caller = Caller(client, validator)
+    to_menu(caller)
+    url = caller.action_url()
+    once = caller.post(url, Digits="7")
+    twice = caller.post(url, Digits="7")
+    assert once.said() == twice.said() and once.said()[0] == INVALID
+    assert once.action() == twice.action()
+    # two more wrong keys are needed to exhaust the three attempts: the replay did not count
+    assert caller.press("8").said()[0] == INVALID
+    doc = caller.press("8")
+    assert doc.one("Enqueue").text == "technical_support"
+
+
+def test_stale_request_asks_the_current_question_again(client, validator):
+    caller = Caller(client, validator)
+    caller.start()
+    stale = caller.action_url()
+    caller.press(None)
+    current_question = caller.doc.said()
+    doc = caller.post(stale, Digits="9")  # an old step: not processed again
+    assert doc.said() == current_question
+    assert doc.one("Gather").get("action") != stale
+
+
+def test_unknown_call_sid_starts_the_call_over(client, validator):
+    caller = Caller(client, validator, sid="CA-never-seen")
+    doc = caller.post("/voice/step?v=abc&n=menu&s=4", Digits="1")
+    assert doc.said()[0] == WELCOME
+
+
+def test_menu_star_repeats_and_timeout_says_so(client, validator):
+    caller = Caller(client, validator)
+    to_menu(caller)
+    menu = caller.doc.said()
+    assert caller.press("*").said() == menu
+    doc = caller.press(None)
+    assert doc.said() == ["Nous n'avons pas reçu votre choix.", *menu]
+
+
+def test_menu_gives_up_after_three_wrong_answers(client, validator):
+    caller = Caller(client, validator)
+    to_menu(caller)
+    assert caller.press("9").said()[0] == INVALID
+    assert caller.press("0").said()[0] == INVALID
+    assert caller.press("5").one("Enqueue").text == "technical_support"
+
+
+def test_english_is_kept_for_the_whole_call(app):
+    result = scripted_call(app, "9", "1001#", "3")
+    assert result.outcome == {"type": "enqueue", "target": "delivery"}
+    languages = {say.get("language") for step in result.steps[1:]
+                 for say in __import__("xml.etree.ElementTree").etree.ElementTree
+                 .fromstring(step["twiml"]).iter("Say")}
+    assert languages == {"en-GB"}
+
+
+def test_announcement_is_played_while_active_only(app):
+    service = app.extensions["ivr"]
+    until = service.clock.now() + timedelta(hours=1)
+    live.announce(service.redis, "incident", {"fr": "Incident en cours sur la messagerie.",
+                                              "en": "Mail incident."}, until)
+    assert "Incident en cours sur la messagerie." in scripted_call(app, "-").said()
+    assert "Mail incident." in scripted_call(app, "9").said()
+    service.clock.advance(timedelta(hours=2))
+    assert "Incident en cours sur la messagerie." not in scripted_call(app, "-").said()
+
+
+def test_emergency_closure_says_when_it_ends_then_ends_by_itself(app):
+    service = app.extensions["ivr"]
+    until = datetime(2026, 12, 7, 11, 0, tzinfo=PARIS)
+    live.close_emergency(service.redis, until, "panne")
+    result = scripted_call(app, "-", "-")
+    assert any(s.startswith("Le support technique est exceptionnellement fermé. Nous rouvrons "
+                            "aujourd'hui à 11 h.") for s in result.said())
+    assert result.outcome["type"] == "hangup"
+    after = scripted_call(app, "-", at=datetime(2026, 12, 7, 11, 0, tzinfo=PARIS))
+    assert ASK_ID in after.said()
+
+
+def test_closed_caller_can_leave_a_voicemail_kept_for_agents(app, client, validator):
+    app.extensions["ivr"].clock.set(datetime(2026, 12, 7, 19, 0, tzinfo=PARIS))
+    caller = Caller(client, validator, sid="CA-vm")
+    caller.start()
+    closed = caller.press(None)
+    assert "Nous rouvrons demain à 8 h 30." in closed.said()[0]
+    doc = caller.press("1")
+    record = doc.one("Record")
+    assert record.get("maxLength") == "180" and record.get("finishOnKey") == "#"
+    callback = record.get("recordingStatusCallback") or ""
+    assert callback.startswith("/voice/recording")
+    action = record.get("action") or ""
+    assert caller.post(callback, RecordingUrl="https://api.twilio.com/rec/RE1", RecordingSid="RE1",
+                RecordingDuration="12", RecordingStatus="completed").verbs == []
+    [message] = voicemail.recent(app.extensions["ivr"].redis)
+    assert message["call_sid"] == "CA-vm" and message["duration"] == 12
+    assert message["url"] == "https://api.twilio.com/rec/RE1"
+    thanks = caller.post(action, RecordingUrl="https://api.twilio.com/rec/RE1")
+    assert thanks.verbs == ["Say", "Hangup"]
+
+
+def test_transfer_dials_and_goes_on_when_nobody_answers(app, client, validator):
+    def change(data):  # type: ignore[no-untyped-def]
+        data["nodes"]["menu"]["options"]["4"] = "operator"
+        data["nodes"]["operator"] = {"type": "transfer", "number": "01 44 00 00 00",
+                                     "timeout": 20, "next": "goodbye"}
+    publish(app, change)
+    caller = Caller(client, validator)
+    to_menu(caller)
+    doc = caller.press("4")
+    dial = doc.one("Dial")
+    assert dial.text == "+33144000000" and dial.get("timeout") == "20"
+    assert caller.press(None, tag="Dial", DialCallStatus="no-answer").verbs == ["Say", "Hangup"]
+
+
+def test_wait_url_speaks_the_position(client, validator):
+    caller = Caller(client, validator)
+    to_menu(caller)
+    wait_url = caller.press("2").one("Enqueue").get("waitUrl") or ""
+    doc = caller.post(wait_url, QueuePosition="3", QueueSid="QU1")
+    assert doc.said() == ["Vous êtes en attente du service maintenance, en position 3. "
+                          "Un conseiller va vous répondre."]
+    assert doc.verbs == ["Say", "Play"]
