@@ -11,7 +11,7 @@ import yaml
 from ivr import live, voicemail
 from ivr.flows.loader import from_data
 from tests.conftest import PARIS
-from tests.helpers import Caller, scripted_call
+from tests.helpers import Caller, TwiML, scripted_call
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
 WELCOME = "Bienvenue au support technique."
@@ -106,9 +106,7 @@ def test_menu_gives_up_after_three_wrong_answers(client, validator):
 def test_english_is_kept_for_the_whole_call(app):
     result = scripted_call(app, "9", "1001#", "3")
     assert result.outcome == {"type": "enqueue", "target": "delivery"}
-    languages = {say.get("language") for step in result.steps[1:]
-                 for say in __import__("xml.etree.ElementTree").etree.ElementTree
-                 .fromstring(step["twiml"]).iter("Say")}
+    languages = {lang for step in result.steps[1:] for lang in TwiML(step["twiml"]).languages()}
     assert languages == {"en-GB"}
 
 
