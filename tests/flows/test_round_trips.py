@@ -1,0 +1,72 @@
+"""Each webhook costs at most two Redis round trips: one read, one write."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from redis.connection import Connection, UnixDomainSocketConnection
+
+from ivr.services import Hotline
+from ivr.settings import load_settings
+from tests.helpers import HOTLINE, TwiML
+
+ROUND_TRIPS: list[int] = []
+
+
+class _Counting:
+    def send_packed_command(self, command, check_health=True):  # type: ignore[no-untyped-def]
+        ROUND_TRIPS.append(1)
+        return super().send_packed_command(command, check_health)  # type: ignore[misc]
+
+
+class CountingTcp(_Counting, Connection):
+    pass
+
+
+class CountingUnix(_Counting, UnixDomainSocketConnection):
+    pass
+
+
+@pytest.fixture
+def engine(env, r, clock):  # type: ignore[no-untyped-def]
+    settings = load_settings(env)
+    url = env["REDIS_URL"]
+    cls = CountingUnix if url.startswith("unix://") else CountingTcp
+    counted = redis.Redis.from_url(url, decode_responses=True, connection_class=cls)
+    service = Hotline(settings, clock=clock, r=counted)
+    service.prepare()
+    service.engine.incoming({"CallSid": "CA-warm", "From": "+33612345678", "To": HOTLINE})
+    return service.engine
+
+
+def trips(action) -> int:  # type: ignore[no-untyped-def]
+    ROUND_TRIPS.clear()
+    action()
+    return len(ROUND_TRIPS)
+
+
+def test_every_step_of_a_call_costs_two_round_trips(engine):
+    params = {"CallSid": "CA-rt", "From": "+33144001001", "To": HOTLINE}
+    answers: list[str] = []
+
+    def step(keys: str | None) -> None:
+        url = TwiML(answers[-1]).one("Gather").get("action") or ""
+        query = dict(part.split("=") for part in url.split("?", 1)[1].split("&"))
+        form = {**params, **({"Digits": keys} if keys is not None else {})}
+        answers.append(engine.step(query, form))
+
+    assert trips(lambda: answers.append(engine.incoming(params))) == 2
+    assert trips(lambda: step(None)) == 2  # greeting -> hours -> identify (caller ID lookup)
+    assert trips(lambda: step("7777")) == 2  # a wrong id: failure counters written too
+    assert trips(lambda: step("1")) == 2  # confirms ACME -> contract -> menu
+    assert trips(lambda: step("2")) == 2  # -> maintenance queue
+    assert TwiML(answers[-1]).one("Enqueue").text == "maintenance"
+
+
+def test_replay_costs_one_round_trip(engine):
+    params = {"CallSid": "CA-replay", "From": "+33612345678", "To": HOTLINE}
+    first = engine.incoming(params)
+    url = TwiML(first).one("Gather").get("action") or ""
+    query = dict(part.split("=") for part in url.split("?", 1)[1].split("&"))
+    engine.step(query, params)
+    assert trips(lambda: engine.step(query, params)) == 1
