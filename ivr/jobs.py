@@ -6,13 +6,14 @@ import redis
 from rq import Queue, Worker
 
 from callbacks import QUEUE
-from ivr.redis_server import ensure_embedded
 from ivr.settings import Settings
 
 
 def rq_connection(settings: Settings) -> redis.Redis:
     """RQ needs raw bytes from Redis, so it gets its own connection."""
-    return redis.Redis.from_url(settings.redis_url or ensure_embedded(settings.instance_dir))
+    from ivr.services import connect
+
+    return connect(settings, decode_responses=False)
 
 
 def queue(settings: Settings) -> Queue:

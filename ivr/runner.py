@@ -31,7 +31,7 @@ def run_all(host: str, port: int, workers: int) -> None:
         raise click.ClickException(str(exc)) from None
     env = dict(os.environ)
     redis_server = None
-    if settings.redis_url is None:
+    if settings.embedded_redis:
         redis_server = RedisServer(settings.instance_dir / "redis").start()
         env["REDIS_URL"] = redis_server.url
         env.setdefault("IVR_DEMO_DATA", "true")

@@ -6,6 +6,7 @@ import logging
 
 import redis
 from flask import Flask, current_app
+from redis.sentinel import Sentinel
 from twilio.request_validator import RequestValidator
 
 from ivr import directory
@@ -20,13 +21,15 @@ log = logging.getLogger(__name__)
 DEMO_CLIENTS = PROJECT_ROOT / "config" / "demo_clients.csv"
 
 
-def connect(settings: Settings) -> redis.Redis:
-    """A Redis client for REDIS_URL, or for the embedded server when none is given."""
+def connect(settings: Settings, decode_responses: bool = True) -> redis.Redis:
+    """A Redis client: the master named by Sentinel, REDIS_URL, or the embedded server."""
+    options = {"decode_responses": decode_responses, "socket_timeout": 2,
+               "socket_connect_timeout": 2, "health_check_interval": 30}
+    if settings.redis_sentinels:
+        sentinel = Sentinel(settings.redis_sentinels, socket_timeout=1)
+        return sentinel.master_for(settings.redis_sentinel_master, **options)
     url = settings.redis_url or ensure_embedded(settings.instance_dir)
-    return redis.Redis.from_url(
-        url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2,
-        health_check_interval=30,
-    )
+    return redis.Redis.from_url(url, **options)
 
 
 class Hotline:

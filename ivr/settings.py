@@ -17,6 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # environment variable -> settings field
 ENV_NAMES = {
     "REDIS_URL": "redis_url",
+    "IVR_REDIS_SENTINELS": "redis_sentinels",
+    "IVR_REDIS_SENTINEL_MASTER": "redis_sentinel_master",
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",
     "IVR_ENV": "env",
@@ -38,6 +40,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     redis_url: str | None = None
+    redis_sentinels: list[tuple[str, int]] = []
+    redis_sentinel_master: str = "mymaster"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     env: Literal["development", "production"] = "development"
@@ -57,6 +61,20 @@ class Settings(BaseModel):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"must start with redis://, rediss:// or unix://, got {value!r}")
         return value or None
+
+    @field_validator("redis_sentinels", mode="before")
+    @classmethod
+    def _sentinels(cls, value: object) -> object:
+        """'host1:26379,host2:26379' -> [(host1, 26379), (host2, 26379)]."""
+        if not isinstance(value, str):
+            return value
+        pairs = []
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            host, _, port = item.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"each sentinel is host:port, got {item!r}")
+            pairs.append((host, int(port)))
+        return pairs
 
     @field_validator("public_url")
     @classmethod
@@ -79,8 +97,8 @@ class Settings(BaseModel):
 
     @property
     def embedded_redis(self) -> bool:
-        """True when no REDIS_URL is given and the embedded server is used."""
-        return self.redis_url is None
+        """True when neither REDIS_URL nor sentinels are given: the embedded server is used."""
+        return self.redis_url is None and not self.redis_sentinels
 
     @property
     def load_demo_data(self) -> bool:

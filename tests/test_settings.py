@@ -54,3 +54,11 @@ def test_development_token_is_made_once_and_kept_private(tmp_path):
 
 def test_fallback_number_is_stored_in_e164():
     assert load_settings({"IVR_FALLBACK_NUMBER": "01 44 00 99 99"}).fallback_number == "+33144009999"
+
+
+def test_sentinels_are_parsed_and_replace_the_embedded_redis():
+    settings = load_settings({"IVR_REDIS_SENTINELS": "10.0.0.1:26379, sentinel-2:26380"})
+    assert settings.redis_sentinels == [("10.0.0.1", 26379), ("sentinel-2", 26380)]
+    assert not settings.embedded_redis
+    with pytest.raises(SettingsError, match="IVR_REDIS_SENTINELS"):
+        load_settings({"IVR_REDIS_SENTINELS": "10.0.0.1"})
