@@ -104,7 +104,7 @@ class Call:
         text = self.flow.prompt(prompt, lang)
         target = self.response if into is None else into
         if text.audio:
-            target.play(text.audio)
+            target.play(str(text.audio))
         else:
             self.say_text(self.render(text.text, lang), into=target, lang=lang)
 

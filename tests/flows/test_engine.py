@@ -176,3 +176,23 @@ def test_wait_url_speaks_the_position(client, validator):
     assert doc.said() == ["Vous êtes en attente du service maintenance, en position 3. "
                           "Un conseiller va vous répondre."]
     assert doc.verbs == ["Say", "Play"]
+
+
+def test_recorded_prompt_is_played_instead_of_spoken(app, client, validator):
+    recording = "https://cdn.example.com/prompts/bienvenue.mp3"
+    publish(app, lambda d: d["prompts"].update(
+        welcome={"fr": {"text": "Bienvenue.", "audio": recording}, "en": "Welcome."}))
+    doc = Caller(client, validator).start()
+    gather = doc.one("Gather")
+    assert [child.tag for child in gather] == ["Play", "Say"]
+    assert gather.find("Play").text == recording  # type: ignore[union-attr]
+
+
+def test_logs_never_show_a_whole_phone_number_or_client_id(app, caplog):
+    caplog.set_level("DEBUG")
+    scripted_call(app, "-", "1", "1", caller="+33144001001")
+    scripted_call(app, "-", "9999#", "9998#", "9997#")
+    text = caplog.text
+    assert "call" in text
+    for secret in ("+33144001001", "33144001001", "+33612345678", "1001", "9999"):
+        assert secret not in text
