@@ -53,7 +53,8 @@ def test_development_token_is_made_once_and_kept_private(tmp_path):
 
 
 def test_fallback_number_is_stored_in_e164():
-    assert load_settings({"IVR_FALLBACK_NUMBER": "01 44 00 99 99"}).fallback_number == "+33144009999"
+    settings = load_settings({"IVR_FALLBACK_NUMBER": "01 44 00 99 99"})
+    assert settings.fallback_number == "+33144009999"
 
 
 def test_sentinels_are_parsed_and_replace_the_embedded_redis():
