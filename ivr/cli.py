@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import redis
 
 from ivr.clock import Clock, parse_instant
 from ivr.exceptions import ClockError, FlowError, ImportRowsError, IvrError
@@ -33,9 +34,13 @@ def _hotline(clock: Clock | None = None) -> Any:
     from ivr.settings import load_settings
 
     try:
-        return Hotline(load_settings(), clock=clock)
+        service = Hotline(load_settings(), clock=clock)
+        service.prepare()
+        return service
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis: {exc}") from None
 
 
 @click.group()
@@ -187,7 +192,7 @@ def hours_emergency(action: str, until: datetime | None, reason: str) -> None:
     if action == "close":
         if until is None or until <= service.clock.now():
             raise click.BadParameter("needs a future --until", param_hint="--until")
-        live.close_emergency(service.redis, until, reason)
+        live.close_emergency(service.redis, service.clock.now(), until, reason)
     elif action == "end":
         live.end_emergency(service.redis)
     emergency = live.read(service.redis).emergency

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from datetime import date
@@ -184,9 +185,14 @@ def parse_csv(lines: Iterable[str]) -> list[Client]:
 
 def import_csv(r: redis.Redis, path: Path) -> int:
     """Upsert every client of a CSV file, or none of them."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        clients = parse_csv(handle)
-    return save_clients(r, clients)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRowsError([f"line {line}: not UTF-8 text; export the file as "
+                               "'CSV UTF-8'"]) from None
+    return save_clients(r, parse_csv(io.StringIO(text, newline="")))
 
 
 def client_summary(client: Client) -> dict[str, Any]:

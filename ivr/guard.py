@@ -1,7 +1,9 @@
 """Brute-force guard on client ids: failures per caller number and per client id, in Redis.
 
 Times are the call's clock (so simulated calls can travel through a lockout); the Redis TTLs
-only clean up.
+only clean up. A number's failures are read before a step (the step must know at once
+whether the number is locked out); a client id's failures are counted by Redis itself, in
+the step's write round trip, and flag the id for admins without ever locking it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,19 @@ NUMBER_FAILS_KEY = "ivr:guard:fails:number:{}"
 ID_FAILS_KEY = "ivr:guard:fails:id:{}"
 FLAGGED_KEY = "ivr:guard:flagged"
 
+# KEYS: the id's failures (zset of numbers), the flagged hash
+# ARGV: number, time, window start, window seconds, threshold, client id, time (ISO)
+_COUNT_ID_FAILURE = """
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+local numbers = redis.call('ZCARD', KEYS[1])
+if numbers >= tonumber(ARGV[5]) then
+  redis.call('HSET', KEYS[2], ARGV[6], cjson.encode({at = ARGV[7], numbers = numbers}))
+end
+return numbers
+"""
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -29,11 +44,10 @@ class Policy:
 
 @dataclass(frozen=True)
 class Record:
-    """What the guard knows of a caller number and a typed id, fetched before a step."""
+    """What the guard knows of a caller number, fetched before a step."""
 
     locked_until: float = 0.0
     number_fails: tuple[float, ...] = ()
-    id_fail_numbers: tuple[tuple[str, float], ...] = ()
 
     def locked(self, now: datetime) -> bool:
         return now.timestamp() < self.locked_until
@@ -44,28 +58,20 @@ class Record:
         return sum(1 for score in self.number_fails if score > since)
 
 
-def fetch(pipe: redis.client.Pipeline, caller: str | None, typed: str | None) -> int:
+def fetch(pipe: redis.client.Pipeline, caller: str | None) -> int:
     """Queue the reads for a Record on a pipeline; returns how many results they take."""
-    count = 0
-    if caller:
-        pipe.get(LOCK_KEY.format(caller))
-        pipe.zrange(NUMBER_FAILS_KEY.format(caller), 0, -1, withscores=True)
-        count += 2
-    if typed:
-        pipe.zrange(ID_FAILS_KEY.format(typed), 0, -1, withscores=True)
-        count += 1
-    return count
+    if not caller:
+        return 0
+    pipe.get(LOCK_KEY.format(caller))
+    pipe.zrange(NUMBER_FAILS_KEY.format(caller), 0, -1, withscores=True)
+    return 2
 
 
-def parse(results: list[Any], caller: str | None, typed: str | None) -> Record:
-    results = list(results)
-    locked_until, number_fails, id_fails = 0.0, [], []
-    if caller:
-        locked_until = float(results.pop(0) or 0)
-        number_fails = [score for _, score in results.pop(0)]
-    if typed:
-        id_fails = [(member, score) for member, score in results.pop(0)]
-    return Record(locked_until, tuple(number_fails), tuple(id_fails))
+def parse(results: list[Any], caller: str | None) -> Record:
+    if not caller:
+        return Record()
+    locked_until, fails = results[0], results[1]
+    return Record(float(locked_until or 0), tuple(score for _, score in fails))
 
 
 def record_failure(pipe: redis.client.Pipeline, policy: Policy, record: Record, now: datetime,
@@ -82,15 +88,10 @@ def record_failure(pipe: redis.client.Pipeline, policy: Policy, record: Record, 
             pipe.set(LOCK_KEY.format(caller), ts + policy.duration,
                      ex=policy.duration + policy.window)
     if typed:
-        key = ID_FAILS_KEY.format(typed)
-        member = caller or f"anonymous:{call_sid}"
-        pipe.zadd(key, {member: ts})
-        pipe.zremrangebyscore(key, "-inf", since)
-        pipe.expire(key, policy.window)
-        numbers = {m for m, score in record.id_fail_numbers if score > since} | {member}
-        if len(numbers) >= policy.flag_after:
-            pipe.hset(FLAGGED_KEY, typed, json.dumps({"at": now.isoformat(),
-                                                      "numbers": len(numbers)}))
+        # EVAL, not EVALSHA: a pipeline with registered scripts costs a round trip to check them
+        pipe.eval(_COUNT_ID_FAILURE, 2, ID_FAILS_KEY.format(typed), FLAGGED_KEY,
+                  caller or f"anonymous:{call_sid}", ts, since, policy.window,
+                  policy.flag_after, typed, now.isoformat())
 
 
 def flagged(r: redis.Redis) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -56,11 +57,15 @@ class HolidayRule(BaseModel):
     @model_validator(mode="after")
     def _known(self) -> HolidayRule:
         try:
-            holidays.country_holidays(self.country, subdiv=self.subdivision)
+            calendar = holidays.country_holidays(self.country)
         except NotImplementedError:
             raise ValueError(f"unknown holiday country {self.country!r}") from None
-        except Exception as exc:  # holidays raises NotImplementedError or ValueError
-            raise ValueError(str(exc)) from None
+        if self.subdivision is None:
+            return self
+        known = {*calendar.subdivisions, *getattr(calendar, "subdivisions_aliases", {})}
+        if self.subdivision not in known:
+            raise ValueError(f"unknown subdivision {self.subdivision!r} of {self.country} "
+                             f"(known: {', '.join(sorted(known))})")
         return self
 
 
@@ -127,13 +132,14 @@ class ScheduleConfig(BaseModel):
 
 @dataclass(frozen=True)
 class Emergency:
-    """An emergency closure, over on its own at `until`."""
+    """An emergency closure from `since` (None: always was), over on its own at `until`."""
 
     until: datetime
     reason: str = ""
+    since: datetime | None = None
 
     def active(self, at: datetime) -> bool:
-        return at < self.until
+        return (self.since is None or self.since <= at) and at < self.until
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,17 @@ class Day:
         return bool(self.intervals) and not self.holiday and not self.closure
 
 
+def _merged(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
+    """Sorted, with back-to-back intervals joined (08:30-12:30 + 12:30-17:30 = 08:30-17:30)."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda i: i.start):
+        if merged and merged[-1].end == interval.start:
+            merged[-1] = Interval(merged[-1].start, interval.end)
+        else:
+            merged.append(interval)
+    return tuple(merged)
+
+
 class Schedule:
     """Weekly hours in one time zone, minus public holidays and dated closures."""
 
@@ -180,9 +197,7 @@ class Schedule:
         self.config = config
         self.tz = ZoneInfo(config.timezone)
         self.weekly: tuple[tuple[Interval, ...], ...] = tuple(
-            tuple(sorted((Interval.parse(t) for t in config.weekly.get(day, [])),
-                         key=lambda i: i.start))
-            for day in WEEKDAYS
+            _merged(Interval.parse(t) for t in config.weekly.get(day, [])) for day in WEEKDAYS
         )
         self.closures = tuple(config.closures)
         self._holidays: dict[str, holidays.HolidayBase] = {}  # by language, filled on demand

@@ -38,8 +38,10 @@ class Live:
             try:
                 data = json.loads(value)
                 if key == EMERGENCY:
+                    since = data.get("since")
                     emergency = Emergency(datetime.fromisoformat(data["until"]),
-                                          data.get("reason", ""))
+                                          data.get("reason", ""),
+                                          datetime.fromisoformat(since) if since else None)
                 elif key.startswith("announcement:"):
                     data["until"] = datetime.fromisoformat(data["until"])
                     announcements[key.split(":", 1)[1]] = data
@@ -53,9 +55,10 @@ def read(r: redis.Redis) -> Live:
     return Live.from_hash(raw)
 
 
-def close_emergency(r: redis.Redis, until: datetime, reason: str) -> None:
-    """Close the line now until `until` (it reopens by itself)."""
-    r.hset(LIVE_KEY, EMERGENCY, json.dumps({"until": until.isoformat(), "reason": reason}))
+def close_emergency(r: redis.Redis, since: datetime, until: datetime, reason: str) -> None:
+    """Close the line from `since` (now) until `until` (it reopens by itself)."""
+    r.hset(LIVE_KEY, EMERGENCY, json.dumps({"since": since.isoformat(),
+                                            "until": until.isoformat(), "reason": reason}))
 
 
 def end_emergency(r: redis.Redis) -> None:

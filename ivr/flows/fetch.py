@@ -16,27 +16,20 @@ CLIENT_ID = re.compile(r"^[0-9]{1,12}$")
 class Fetch:
     """Queues reads on a pipeline, then turns their results into what nodes use:
     `caller` (clients sharing the calling number), `typed` (the client of the typed id),
-    `guard` (brute-force record of the number and the typed id)."""
+    `guard` (brute-force record of the calling number)."""
 
     def __init__(self, needs: frozenset[str], caller: str | None, digits: str | None) -> None:
         self.needs = needs
         self.caller = caller
         self.typed = digits if digits and CLIENT_ID.match(digits) else None
-        self.size = 0
 
     def queue(self, pipe: redis.client.Pipeline) -> None:
-        start = len(pipe)
         if "caller" in self.needs and self.caller:
             pipe.hgetall(PHONE_KEY.format(self.caller))
         if "typed" in self.needs and self.typed:
             pipe.get(CLIENT_KEY.format(self.typed))
         if "guard" in self.needs:
-            guard.fetch(pipe, self.caller, self._guard_typed)
-        self.size = len(pipe) - start
-
-    @property
-    def _guard_typed(self) -> str | None:
-        return self.typed if "typed" in self.needs else None
+            guard.fetch(pipe, self.caller)
 
     def parse(self, results: list[Any]) -> dict[str, Any]:
         results = list(results)
@@ -48,5 +41,5 @@ class Fetch:
         if "typed" in self.needs and self.typed:
             fetched["typed"] = client_from_json(results.pop(0))
         if "guard" in self.needs:
-            fetched["guard"] = guard.parse(results, self.caller, self._guard_typed)
+            fetched["guard"] = guard.parse(results, self.caller)
         return fetched

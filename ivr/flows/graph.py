@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from ivr.flows.call import PROMPT_VARS
 from ivr.flows.schema import FlowConfig
+from ivr.speech import LOCALES
 
 Problem = tuple[tuple[str, ...], str]  # (place in the file, what is wrong)
 
@@ -34,6 +35,10 @@ def _references(config: FlowConfig) -> list[Problem]:
         if name not in known[kind]:
             problems.append((place, f"unknown {kind} {name!r}{_hint(name, known[kind])}"))
 
+    for lang in config.languages:
+        if lang not in LOCALES:
+            problems.append((("languages", lang), f"no spoken dates for language {lang!r} "
+                             f"(supported: {', '.join(sorted(LOCALES))})"))
     if config.default_language not in config.languages:
         expect(("default_language",), "language", config.default_language)
     expect(("start",), "node", config.start)

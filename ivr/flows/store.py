@@ -9,6 +9,7 @@ from pathlib import Path
 
 import redis
 
+from ivr.exceptions import IvrError
 from ivr.flows.flow import Flow
 from ivr.flows.loader import config_data, from_data, load_file
 
@@ -19,7 +20,7 @@ VERSION_KEY = "ivr:flow:version:{}"
 HISTORY_KEY = "ivr:flow:history"
 
 
-class NoFlow(RuntimeError):
+class NoFlow(IvrError):
     """No flow has been published."""
 
 

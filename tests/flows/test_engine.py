@@ -124,7 +124,7 @@ def test_announcement_is_played_while_active_only(app):
 def test_emergency_closure_says_when_it_ends_then_ends_by_itself(app):
     service = app.extensions["ivr"]
     until = datetime(2026, 12, 7, 11, 0, tzinfo=PARIS)
-    live.close_emergency(service.redis, until, "panne")
+    live.close_emergency(service.redis, service.clock.now(), until, "panne")
     result = scripted_call(app, "-", "-")
     assert any(s.startswith("Le support technique est exceptionnellement fermé. Nous rouvrons "
                             "aujourd'hui à 11 h.") for s in result.said())
