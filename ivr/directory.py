@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import redis
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ivr.exceptions import ImportRowsError
 from ivr.phones import parse_phone
@@ -37,7 +44,15 @@ class Contract(BaseModel):
     end: date
     level: str = "standard"
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Contract:
+        if self.start and self.start > self.end:
+            raise ValueError(f"starts ({self.start}) after it ends ({self.end})")
+        return self
+
     def state(self, today: date, expiring_days: int) -> ContractState:
+        if self.start and today < self.start:
+            return "none"  # not current yet
         if self.end < today:
             return "expired"
         if (self.end - today).days <= expiring_days:
@@ -125,8 +140,10 @@ def _row_to_client(row: dict[str, str]) -> dict[str, Any]:
     def cell(name: str) -> str:
         return (row.get(name) or "").strip()
 
-    contract = None
-    if cell("contract_end"):
+    contract: dict[str, str] | str | None = None
+    if cell("contract_start") and not cell("contract_end"):
+        contract = "contract_start is given without contract_end"
+    elif cell("contract_end"):
         contract = {"end": cell("contract_end"), "level": cell("contract_level") or "standard"}
         if cell("contract_start"):
             contract["start"] = cell("contract_start")
@@ -146,6 +163,8 @@ def _describe(error: Any) -> str:
     field = ".".join(str(p) for p in error["loc"]) or "row"
     field = {"id": "client_id", "contract.end": "contract_end",
              "contract.start": "contract_start"}.get(field, field)
+    if field == "contract" and isinstance(error.get("input"), str):
+        return str(error["input"])
     return f"{field}: {error['msg']}"
 
 

@@ -284,7 +284,7 @@ def test_imported_contract_states(r, tmp_path):
     end_in = {"2060": 60, "2061": 61, "2000": 0, "1999": -1}
     rows = [row(client_id=cid, contract_end=(TODAY + timedelta(days=d)).isoformat(),
                 phones="") for cid, d in end_in.items()]
-    rows.append(row(client_id="2099", contract_end="", contract_start="2020-01-01", phones=""))
+    rows.append(row(client_id="2099", contract_end="", contract_start="", phones=""))
     import_csv(r, write_csv(tmp_path, csv_text(*rows)))
     states = {c.id: c.contract_state(TODAY, 60) for c in all_clients(r)}
     assert states == {"2060": "expiring", "2061": "active", "2000": "expiring",
@@ -355,3 +355,23 @@ def test_cli_show_of_an_unknown_client(app, runner):
     assert result.exit_code == 1
     assert result.stderr == "Error: no client 9999\n"
     assert result.stdout == ""
+
+
+def test_contract_dates_must_make_sense(r):
+    bad = (
+        "client_id,company,agency,phones,contract_start,contract_end\n"
+        "3001,Ordre Inverse,paris,+33 1 44 00 30 01,2027-01-01,2026-01-01\n"
+        "3002,Sans Fin,paris,+33 1 44 00 30 02,2026-01-01,\n"
+    )
+    with pytest.raises(ImportRowsError) as caught:
+        parse_csv(bad.splitlines(keepends=True))
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("line 2: contract") and "after it ends" in problems[0]
+    assert problems[1] == "line 3: contract_start is given without contract_end"
+
+
+def test_a_contract_not_started_yet_is_not_current():
+    contract = Contract(start=date(2027, 1, 1), end=date(2028, 12, 31))
+    assert contract.state(date(2026, 12, 7), 60) == "none"
+    assert contract.state(date(2027, 1, 1), 60) == "active"
