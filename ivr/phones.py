@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 DEFAULT_REGION = "FR"
 
 
+@lru_cache(maxsize=8192)
 def parse_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
     """E.164 form of a phone number written any usual way, or None if it is not one."""
     try:

@@ -18,6 +18,7 @@ from tests.helpers import UNKNOWN_CALLER, TwiML, scripted_call
 MONDAY = "2026-12-07T09:00:00+01:00"
 ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
 INVALID = "Ce numéro client n'est pas reconnu."
+NO_ID = "Nous n'avons pas reçu votre numéro client."
 NOT_IDENTIFIED = ("Nous n'avons pas pu vous identifier. Nous vous mettons en relation avec le "
                   "service maintenance, qui pourra vous aider.")
 CONFIRM_ACME = ("Si vous appelez pour ACME Industrie, tapez 1. Sinon, tapez votre numéro client, "
@@ -50,6 +51,11 @@ def said_in(steps: list[dict[str, Any]]) -> list[str]:
 
 def reached_menu(said: list[str]) -> bool:
     return any(s.startswith(MENU_FR) for s in said)
+
+
+def identify_answers(steps: list[dict[str, Any]]) -> list[list[str]]:
+    """What was said in answer to each key press at the identify node, in order."""
+    return [TwiML(s["twiml"]).said() for s in steps if "n=identify" in s["path"]]
 
 
 def kinds_of(steps: list[dict[str, Any]]) -> list[str]:
@@ -117,19 +123,19 @@ def test_shared_number_is_asked_for_the_id_and_offered_no_company(app):
 
 def test_three_wrong_ids_then_the_failure_path(app):
     result = scripted_call(app, "-", "9999#", "1#", "123456789012#")
-    identify_answers = [TwiML(s["twiml"]).said() for s in result.steps
-                        if "n=identify" in s["path"]]
-    assert identify_answers[:2] == [[INVALID, ASK_ID], [INVALID, ASK_ID]]
-    assert identify_answers[2] == [NOT_IDENTIFIED]
+    assert identify_answers(result.steps) == [
+        [INVALID, ASK_ID], [INVALID, ASK_ID], [INVALID, NOT_IDENTIFIED]]
     assert not reached_menu(result.said())
     assert result.outcome == {"type": "enqueue", "target": "maintenance"}
 
 
 def test_lockout_across_calls_then_released_after_its_duration(app):
     first = scripted_call(app, "-", "9991#", "9992#", "9993#")
-    assert first.said().count(INVALID) == 2
+    assert identify_answers(first.steps) == [
+        [INVALID, ASK_ID], [INVALID, ASK_ID], [INVALID, NOT_IDENTIFIED]]
     second = scripted_call(app, "-", "9994#", "9995#")
-    assert second.said().count(INVALID) == 1 and NOT_IDENTIFIED in second.said()
+    # the fifth wrong id locks the number: its message, then the failure path at once
+    assert identify_answers(second.steps) == [[INVALID, ASK_ID], [INVALID, NOT_IDENTIFIED]]
 
     locked = scripted_call(app, "-", "1001#", "1")
     assert ASK_ID not in locked.said() and NOT_IDENTIFIED in locked.said()
@@ -154,18 +160,18 @@ def test_id_failed_from_five_numbers_is_flagged_yet_its_owner_identifies(app, r)
     assert owner.outcome == {"type": "enqueue", "target": "technical_support"}
 
 
-@pytest.mark.parametrize("presses", [
-    ("*", "#", "-"),
-    ("-", "*", "4" * 40 + "#"),
-    ("#", "#", "#"),
-])
-def test_bad_input_at_the_id_prompt_uses_up_the_attempts(app, presses):
+@pytest.mark.parametrize(("presses", "last"), [
+    (("*", "#", "-"), NO_ID),
+    (("-", "*", "4" * 40 + "#"), INVALID),
+    (("#", "#", "#"), NO_ID),
+], ids=["star-hash-silence", "silence-star-40digits", "hash-hash-hash"])
+def test_bad_input_at_the_id_prompt_uses_up_the_attempts(app, presses, last):
     result = scripted_call(app, "-", *presses, "1001#", "1")
-    identify_answers = [TwiML(s["twiml"]) for s in result.steps if "n=identify" in s["path"]]
-    assert len(identify_answers) == 3
-    for doc in identify_answers[:2]:
-        assert doc.said()[-1] == ASK_ID and len(doc.said()) == 2
-    assert identify_answers[2].said() == [NOT_IDENTIFIED]
+    answers = identify_answers(result.steps)
+    assert len(answers) == 3
+    for said in answers[:2]:
+        assert said[-1] == ASK_ID and len(said) == 2
+    assert answers[2] == [last, NOT_IDENTIFIED]
     assert result.outcome == {"type": "enqueue", "target": "maintenance"}
 
 
@@ -236,8 +242,10 @@ def test_english_throughout_after_pressing_9(app):
 def test_english_wrong_ids_and_failure_path(app):
     result = scripted_call(app, "9", "9999#", "8888#", "7777#")
     said = said_in(result.steps[1:])
-    assert said.count("This client ID is not recognised.") == 2
-    assert any(s.startswith("We could not identify you.") for s in said)
+    assert said.count("This client ID is not recognised.") == 3
+    last = identify_answers(result.steps)[-1]
+    assert len(last) == 2 and last[0] == "This client ID is not recognised."
+    assert last[1].startswith("We could not identify you.")
     assert {lang for s in result.steps[1:] for lang in TwiML(s["twiml"]).languages()} == {"en-GB"}
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -45,7 +45,8 @@ class CallState:
     last: str | None = None  # the previous answer, given again if Twilio repeats a request
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+        # fields hold plain JSON values only, so no deep copy (asdict) is needed
+        return json.dumps(vars(self), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def loads(cls, raw: str | bytes) -> CallState:
@@ -198,6 +199,3 @@ DATE_VARS = frozenset({"contract_end"})
 TEXT_VARS = frozenset({"holiday", "closure", "company", "client_id", "queue", "position"})
 PROMPT_VARS = DATETIME_VARS | DATE_VARS | TEXT_VARS
 
-
-def step_query(version: str, node: str, seq: int) -> str:
-    return urlencode({"v": version, "n": node, "s": str(seq)})

@@ -17,6 +17,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
 WELCOME = "Bienvenue au support technique."
 ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
 INVALID = "Ce choix n'est pas valide."
+NO_CHOICE = "Nous n'avons pas reçu votre choix."
 
 
 def publish(app, change) -> str:  # type: ignore[no-untyped-def]
@@ -66,6 +67,7 @@ def test_replayed_request_gets_the_same_answer_and_counts_once(client, validator
     # two more wrong keys are needed to exhaust the three attempts: the replay did not count
     assert caller.press("8").said()[0] == INVALID
     doc = caller.press("8")
+    assert doc.said() == [INVALID]
     assert doc.one("Enqueue").text == "technical_support"
 
 
@@ -92,7 +94,7 @@ def test_menu_star_repeats_and_timeout_says_so(client, validator):
     menu = caller.doc.said()
     assert caller.press("*").said() == menu
     doc = caller.press(None)
-    assert doc.said() == ["Nous n'avons pas reçu votre choix.", *menu]
+    assert doc.said() == [NO_CHOICE, *menu]
 
 
 def test_menu_gives_up_after_three_wrong_answers(client, validator):
@@ -100,7 +102,21 @@ def test_menu_gives_up_after_three_wrong_answers(client, validator):
     to_menu(caller)
     assert caller.press("9").said()[0] == INVALID
     assert caller.press("0").said()[0] == INVALID
-    assert caller.press("5").one("Enqueue").text == "technical_support"
+    # the last wrong key is told so too, then the failure node
+    doc = caller.press("5")
+    assert doc.verbs == ["Say", "Enqueue"] and doc.said() == [INVALID]
+    assert doc.one("Enqueue").text == "technical_support"
+
+
+def test_menu_gives_up_after_three_silences_saying_so_each_time(client, validator):
+    caller = Caller(client, validator)
+    to_menu(caller)
+    menu = caller.doc.said()
+    for _ in range(2):
+        assert caller.press(None).said() == [NO_CHOICE, *menu]
+    doc = caller.press(None)
+    assert doc.verbs == ["Say", "Enqueue"] and doc.said() == [NO_CHOICE]
+    assert doc.one("Enqueue").text == "technical_support"
 
 
 def test_english_is_kept_for_the_whole_call(app):

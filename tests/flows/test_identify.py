@@ -4,6 +4,7 @@ and the licence number as a second factor."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,6 +83,11 @@ def heard_id_prompt(result) -> bool:  # type: ignore[no-untyped-def]
     return ASK_ID in result.said() or CONFIRM_ACME in result.said()
 
 
+def identify_answers(result) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """What was said in answer to each key press at the identify node, in order."""
+    return [TwiML(s["twiml"]).said() for s in result.steps if "n=identify" in s["path"]]
+
+
 # -- asking ------------------------------------------------------------------------------
 
 
@@ -154,8 +160,8 @@ def test_third_wrong_id_goes_to_the_failure_node(client, validator):
         doc = answer(client, validator, params, doc, Digits=wrong)
         assert doc.said() == [INVALID, ASK_ID]
     doc = answer(client, validator, params, doc, Digits="9993")
-    assert doc.said() == [NOT_IDENTIFIED]
-    assert doc.verbs == ["Say", "Enqueue"]
+    assert doc.said() == [INVALID, NOT_IDENTIFIED]
+    assert doc.verbs == ["Say", "Say", "Enqueue"]
     assert doc.one("Enqueue").text == "maintenance"
 
 
@@ -196,7 +202,7 @@ def test_each_bad_input_counts_as_one_attempt(client, validator, kind):
         doc = answer(client, validator, params, doc, **extra)
         assert doc.said() == [message, ASK_ID]
     doc = answer(client, validator, params, doc, **extra)
-    assert doc.said() == [NOT_IDENTIFIED]
+    assert doc.said() == [message, NOT_IDENTIFIED]
     assert doc.one("Enqueue").text == "maintenance"
 
 
@@ -210,8 +216,9 @@ def test_mixed_bad_inputs_share_the_three_attempts(client, validator, kinds):
     for kind in kinds[:2]:
         doc = answer(client, validator, params, doc, **BAD_INPUT[kind][0])
         assert asks_for_id(doc)
-    doc = answer(client, validator, params, doc, **BAD_INPUT[kinds[2]][0])
-    assert doc.said() == [NOT_IDENTIFIED]
+    extra, message = BAD_INPUT[kinds[2]]
+    doc = answer(client, validator, params, doc, **extra)
+    assert doc.said() == [message, NOT_IDENTIFIED]
 
 
 def test_input_that_is_not_an_id_never_locks_the_number(client, validator):
@@ -221,7 +228,7 @@ def test_input_that_is_not_an_id_never_locks_the_number(client, validator):
         params, doc = at_id_prompt(client, validator, sid=sid)
         for kind in kinds:
             doc = answer(client, validator, params, doc, **BAD_INPUT[kind][0])
-        assert doc.said() == [NOT_IDENTIFIED]
+        assert doc.said() == [BAD_INPUT[kinds[-1]][1], NOT_IDENTIFIED]
     # nine bad answers, no wrong id: the next call is still asked its id
     _, doc = at_id_prompt(client, validator, sid="CA-d")
     assert doc.said() == [ASK_ID]
@@ -240,12 +247,14 @@ def test_replayed_wrong_id_gets_the_same_answer_and_counts_once(client, validato
     # one attempt used, not two: the second wrong id is still asked again
     doc = answer(client, validator, params, once, Digits="9998")
     assert doc.said() == [INVALID, ASK_ID]
-    assert answer(client, validator, params, doc, Digits="9997").said() == [NOT_IDENTIFIED]
+    assert answer(client, validator, params, doc, Digits="9997").said() == [
+        INVALID, NOT_IDENTIFIED]
     # three failures recorded, not four: the next call's first wrong id does not lock
     params, doc = at_id_prompt(client, validator, sid="CA-after-replay")
     doc = answer(client, validator, params, doc, Digits="9996")
     assert doc.said() == [INVALID, ASK_ID]
-    assert answer(client, validator, params, doc, Digits="9995").said() == [NOT_IDENTIFIED]
+    assert answer(client, validator, params, doc, Digits="9995").said() == [
+        INVALID, NOT_IDENTIFIED]
     _, doc = at_id_prompt(client, validator, sid="CA-locked")
     assert doc.said() == [NOT_IDENTIFIED]
 
@@ -266,8 +275,8 @@ def test_five_wrong_ids_within_the_hour_lock_the_number(app):
     assert fail_ids(app, UNKNOWN_CALLER, "9991", "9992", "9993").outcome["target"] == "maintenance"
     app.extensions["ivr"].clock.advance(timedelta(minutes=50))
     second = fail_ids(app, UNKNOWN_CALLER, "9994", "9995")
-    assert second.said().count(INVALID) == 1  # the fifth failure ends the call's attempts
-    assert NOT_IDENTIFIED in second.said()
+    # the fifth failure ends the call's attempts: the same message, then the failure path
+    assert identify_answers(second) == [[INVALID, ASK_ID], [INVALID, NOT_IDENTIFIED]]
 
     locked = scripted_call(app, "-", "1001#", "1", caller=UNKNOWN_CALLER)
     assert not heard_id_prompt(locked)
@@ -294,7 +303,8 @@ def test_failures_within_the_window_count_across_calls(app):
     fail_ids(app, UNKNOWN_CALLER, "9994")
     app.extensions["ivr"].clock.advance(timedelta(minutes=59))
     later = scripted_call(app, "-", "9995#", "1001#", "1")
-    assert INVALID not in later.said() and NOT_IDENTIFIED in later.said()
+    # the fifth failure locks at once: the same message, then the failure path
+    assert identify_answers(later) == [[INVALID, NOT_IDENTIFIED]]
     assert later.outcome == {"type": "enqueue", "target": "maintenance"}
 
 
@@ -332,8 +342,8 @@ def test_a_known_number_is_locked_like_any_other(app):
 def test_lockout_settings_come_from_the_flow(app):
     publish(app, lambda d: d["nodes"]["identify"]["lockout"].update(failures=2))
     result = fail_ids(app, UNKNOWN_CALLER, "9991", "9992", "9993")
-    assert result.said().count(INVALID) == 1
-    assert NOT_IDENTIFIED in result.said()
+    # locked by the second failure, not the fifth: 9993 is never asked for
+    assert identify_answers(result) == [[INVALID, ASK_ID], [INVALID, NOT_IDENTIFIED]]
     assert not heard_id_prompt(scripted_call(app, "-"))
 
 
@@ -382,18 +392,41 @@ def licence_flow(app):  # type: ignore[no-untyped-def]
 
 
 def test_licence_is_asked_after_the_id_then_checked(licence_flow):
-    result = scripted_call(licence_flow, "-", "1001#", "5555#", "1001#", "1")
-    said = result.said()
-    assert said.count(ASK_LICENCE) == 2
-    assert said[said.index(ASK_LICENCE) + 1] == INVALID
+    # a wrong licence is refused like a wrong id, and the id is asked again
+    result = scripted_call(licence_flow, "-", "1001#", "5555#", "1001#", "1001#", "1")
+    answers = identify_answers(result)
+    assert answers[:3] == [[ASK_LICENCE], [INVALID, ASK_ID], [ASK_LICENCE]]
+    assert len(answers) == 4 and answers[3][0].startswith(MENU_FR)  # licence L-1001-A
     assert result.outcome == {"type": "enqueue", "target": "technical_support"}
 
 
 def test_three_wrong_licences_lead_to_the_failure_node(licence_flow):
-    result = scripted_call(licence_flow, "-", "1001#", "5555#", "5556#", "5557#")
-    assert NOT_IDENTIFIED in result.said()
+    result = scripted_call(licence_flow, "-", "1001#", "5555#", "1001#", "5556#",
+                           "1001#", "5557#")
+    assert identify_answers(result) == [
+        [ASK_LICENCE], [INVALID, ASK_ID], [ASK_LICENCE], [INVALID, ASK_ID],
+        [ASK_LICENCE], [INVALID, NOT_IDENTIFIED]]
     assert not any(s.startswith(MENU_FR) for s in result.said())
     assert result.outcome == {"type": "enqueue", "target": "maintenance"}
+
+
+def test_unknown_id_is_asked_the_licence_too_then_refused_like_a_wrong_licence(
+        licence_flow, client, validator):
+    known_params, known = at_id_prompt(client, validator, sid="CA-known")
+    unknown_params, unknown = at_id_prompt(client, validator, sid="CA-unknown")
+    known = answer(client, validator, known_params, known, Digits="1001", FinishedOnKey="#")
+    unknown = answer(client, validator, unknown_params, unknown, Digits="9999",
+                     FinishedOnKey="#")
+    # the same question, in the same form: nothing tells whether the id exists
+    assert known.said() == unknown.said() == [ASK_LICENCE]
+    assert known.verbs == unknown.verbs == ["Gather"]
+    assert ET.tostring(known.one("Gather")) == ET.tostring(unknown.one("Gather"))
+    # the refusal comes after the licence, the same for both (even with 1001's licence)
+    known = answer(client, validator, known_params, known, Digits="5555", FinishedOnKey="#")
+    unknown = answer(client, validator, unknown_params, unknown, Digits="1001",
+                     FinishedOnKey="#")
+    assert known.said() == unknown.said() == [INVALID, ASK_ID]
+    assert ET.tostring(known.root) == ET.tostring(unknown.root)
 
 
 def test_licence_failures_from_five_numbers_flag_the_client(licence_flow, r):
@@ -404,6 +437,7 @@ def test_licence_failures_from_five_numbers_flag_the_client(licence_flow, r):
 
 def test_attacked_client_still_identifies_with_its_licence(licence_flow, r):
     for n in range(5):
-        scripted_call(licence_flow, "-", "1001#", "5555#", "5556#", "5557#", caller=number(n))
+        scripted_call(licence_flow, "-", "1001#", "5555#", "1001#", "5556#", "1001#", "5557#",
+                      caller=number(n))
     owner = scripted_call(licence_flow, "-", "1", "1001#", "1", caller=ACME_PHONE)
     assert owner.outcome == {"type": "enqueue", "target": "technical_support"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -100,42 +100,53 @@ class Identify(Node):
         client: Client | None = call.fetched.get("typed")
         if client is not None and client.id == keys:
             return self._identified(call, client)
+        if self.licence:
+            return self._ask_licence(call, keys if len(keys) <= MAX_ID_DIGITS else "", None)
         return self._failed(call, keys)
 
     def _identified(self, call: Call, client: Client) -> str | None:
+        if self.licence:
+            return self._ask_licence(call, client.id, client)
+        return self._accept(call, client_summary(client))
+
+    def _ask_licence(self, call: Call, typed: str, client: Client | None) -> str | None:
+        """Ask the licence whether the id exists or not, so that no answer reveals it."""
+        call.state.stage = LICENCE_STAGE
+        call.state.vars["pending"] = typed
+        call.state.client = {**client_summary(client), "licences": client.licences} \
+            if client else None
+        return call.node_name
+
+    def _accept(self, call: Call, summary: dict[str, Any]) -> str | None:
         call.reset_tries()
-        summary = client_summary(client)
-        if self.licence and call.state.stage != LICENCE_STAGE:
-            summary["licences"] = client.licences
-            call.state.client = summary
-            call.state.stage = LICENCE_STAGE
-            return call.node_name
         call.state.stage = None
+        call.state.vars.pop("pending", None)
         call.state.client = summary
-        call.state.vars.update(company=client.company, client_id=client.id)
-        log.info("call %s identified as client %s", call.sid, mask(client.id))
+        call.state.vars.update(company=summary["company"], client_id=summary["id"])
+        log.info("call %s identified as client %s", call.sid, mask(summary["id"]))
         return self.next
 
     def _check_licence(self, call: Call, keys: str | None) -> str | None:
-        client = call.state.client or {}
-        licences = client.get("licences") or []
-        typed = (keys or "").replace("*", "-")
-        if typed and any(typed == "".join(c for c in lic if c.isdigit()) or typed == lic
-                         for lic in licences):
-            client.pop("licences", None)
-            call.state.stage = None
-            call.state.vars.update(company=client.get("company", ""),
-                                   client_id=client.get("id", ""))
-            return self.next
         if keys == "":
             return self._retry(call, self.timeout_prompt or self.invalid_prompt)
-        return self._failed(call, client.get("id"))
+        pending = call.state.vars.get("pending", "")
+        client = call.state.client or {}
+        licences: list[str] = client.pop("licences", None) or []
+        typed = (keys or "").replace("*", "-")
+        if client.get("id") == pending and typed and any(
+                typed in (licence, "".join(c for c in licence if c.isdigit()))
+                for licence in licences):
+            return self._accept(call, client)
+        call.state.stage = None
+        call.state.client = None
+        call.state.vars.pop("pending", None)
+        return self._failed(call, pending or None)
 
     def _retry(self, call: Call, prompt: str | None) -> str | None:
-        if call.count_try() >= self.attempts:
-            return self._give_up(call)
         if prompt:
             call.say(prompt)
+        if call.count_try() >= self.attempts:
+            return self._give_up(call)
         return call.node_name
 
     def _failed(self, call: Call, typed: str | None) -> str | None:
@@ -147,11 +158,13 @@ class Identify(Node):
         if caller and record.recent(policy, call.now) + 1 >= policy.failures:
             log.warning("call %s: number %s locked out after repeated wrong ids",
                         call.sid, mask(caller))
+            call.say(self.invalid_prompt)
             return self._give_up(call)
         return self._retry(call, self.invalid_prompt)
 
     def _give_up(self, call: Call) -> str | None:
         call.reset_tries()
         call.state.stage = None
+        call.state.vars.pop("pending", None)
         call.state.client = None
         return self.on_fail

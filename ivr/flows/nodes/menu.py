@@ -84,10 +84,10 @@ class Menu(Node):
         if keys == "" and self.on_timeout:
             call.reset_tries()
             return self.on_timeout
-        if call.count_try() >= self.attempts:
-            call.reset_tries()
-            return self.on_fail
         prompt = self.timeout_prompt if keys == "" else self.invalid_prompt
         if prompt:
             call.say(prompt)
+        if call.count_try() >= self.attempts:
+            call.reset_tries()
+            return self.on_fail
         return call.node_name
