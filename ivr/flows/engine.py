@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import redis
 from twilio.twiml.voice_response import VoiceResponse
@@ -14,7 +15,7 @@ from ivr.flows.call import Call, CallState
 from ivr.flows.fetch import Fetch
 from ivr.flows.flow import Flow
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
-from ivr.live import LIVE_KEY, Live
+from ivr.live import Live
 from ivr.phones import mask, parse_phone
 
 log = logging.getLogger(__name__)
@@ -50,35 +51,52 @@ class Engine:
         sid = _sid(params)
         caller = parse_phone(params.get("From", ""))
         flow = self.store.cached(self.store.last_current)
-        fetch = Fetch(flow.needs(None) if flow else frozenset(), caller, None)
+        created = False  # stored by the fast path below, on a version no longer current
+        if flow is not None and not flow.needs(None):
+            # The usual case: the start of the flow reads nothing, so one round trip both
+            # checks that this version is still current and stores the new call.
+            call = self._begin(flow, sid, params, caller, Live(), {})
+            if not call.writes:
+                pipe = self.redis.pipeline(transaction=False)
+                pipe.get(CURRENT_KEY)
+                twiml = self._save(call, pipe, only_new=True)
+                current, created = pipe.execute()[:2]
+                if current == flow.version and created:
+                    return twiml
+        # A publish since the last call, a flow whose start reads Redis, or a repeated request.
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(CURRENT_KEY)
-        pipe.hgetall(LIVE_KEY)
         pipe.get(CALL_KEY.format(sid))
-        fetch.queue(pipe)
-        version, live_raw, existing, *rest = pipe.execute()
+        version, existing = pipe.execute()
         if version is None:
             raise NoFlow("no flow is published: run `ivr flow publish config/flow.yaml`")
-        if existing:
+        if existing and not created:
             state = CallState.loads(existing)
             if state.seq == 1 and state.last:  # Twilio asked again for the same call
                 return state.last
-        if flow is None or flow.version != version:
-            flow = self.store.get(version)
-            self.store.last_current = version
-            fetch = Fetch(flow.needs(None), caller, None)
-            pipe = self.redis.pipeline(transaction=False)
-            fetch.queue(pipe)
-            rest = pipe.execute()
+        flow = self.store.get(version)
+        self.store.last_current = version
+        fetch = Fetch(flow.needs(None), caller, None)
+        pipe = self.redis.pipeline(transaction=False)
+        fetch.queue(pipe)
+        fetched = fetch.parse(pipe.execute())
+        call = self._begin(flow, sid, params, caller, fetched.pop("live", Live()), fetched)
+        pipe = self.redis.pipeline(transaction=False)
+        twiml = self._save(call, pipe)
+        pipe.execute()
+        return twiml
+
+    def _begin(self, flow: Flow, sid: str, params: Mapping[str, str], caller: str | None,
+               live: Live, fetched: dict[str, Any]) -> Call:
         now = self.clock.now()
         state = CallState(
             version=flow.version, lang=flow.config.default_language, caller=caller,
             called=parse_phone(params.get("To", "")), started=now.isoformat(),
         )
         log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
-        call = Call(flow, sid, state, params, now, Live.from_hash(live_raw), fetch.parse(rest))
+        call = Call(flow, sid, state, params, now, live, fetched)
         self._run(call, flow.start)
-        return self._save(call)
+        return call
 
     def step(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
         """The caller's answer to a node's question (or Twilio's report after a verb)."""
@@ -90,9 +108,8 @@ class Engine:
         fetch = Fetch(needs, parse_phone(params.get("From", "")), params.get("Digits"))
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(CALL_KEY.format(sid))
-        pipe.hgetall(LIVE_KEY)
         fetch.queue(pipe)
-        raw, live_raw, *rest = pipe.execute()
+        raw, *rest = pipe.execute()
         if raw is None:
             log.info("call %s is unknown (expired?): starting it over", sid)
             return self.incoming(params)
@@ -102,8 +119,9 @@ class Engine:
         if flow is None or flow.version != state.version:
             flow = self.store.get(state.version)
             asked = flow.nodes.get(node_name)
-        call = Call(flow, sid, state, params, self.clock.now(), Live.from_hash(live_raw),
-                    fetch.parse(rest))
+        fetched = fetch.parse(rest)
+        call = Call(flow, sid, state, params, self.clock.now(), fetched.pop("live", Live()),
+                    fetched)
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
             state.node = None
@@ -113,7 +131,10 @@ class Engine:
             self._run(call, state.node)
         else:
             return state.last or self._hangup()
-        return self._save(call)
+        pipe = self.redis.pipeline(transaction=False)
+        twiml = self._save(call, pipe)
+        pipe.execute()
+        return twiml
 
     def wait(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
         """What a caller hears while waiting in a queue (Twilio's waitUrl, asked in a loop)."""
@@ -161,15 +182,14 @@ class Engine:
                 call.state.node = name if node.waits else None
             name = following
 
-    def _save(self, call: Call) -> str:
+    def _save(self, call: Call, pipe: redis.client.Pipeline, only_new: bool = False) -> str:
+        """Queue the call's new state and its writes on `pipe`; the TwiML to answer."""
         call.state.seq += 1
         twiml = str(call.response.to_xml())
         call.state.last = twiml
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl)
+        pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl, nx=only_new)
         for write in call.writes:
             write(pipe)
-        pipe.execute()
         return twiml
 
     @staticmethod

@@ -9,14 +9,16 @@ import redis
 
 from ivr import guard
 from ivr.directory import CLIENT_KEY, PHONE_KEY, Client, client_from_json
+from ivr.live import LIVE_KEY, Live
 
 CLIENT_ID = re.compile(r"^[0-9]{1,12}$")
 
 
 class Fetch:
     """Queues reads on a pipeline, then turns their results into what nodes use:
-    `caller` (clients sharing the calling number), `typed` (the client of the typed id),
-    `guard` (brute-force record of the calling number)."""
+    `live` (emergency closure, announcements), `caller` (clients sharing the calling number),
+    `typed` (the client of the typed id), `guard` (brute-force record of the calling number).
+    """
 
     def __init__(self, needs: frozenset[str], caller: str | None, digits: str | None) -> None:
         self.needs = needs
@@ -24,6 +26,8 @@ class Fetch:
         self.typed = digits if digits and CLIENT_ID.match(digits) else None
 
     def queue(self, pipe: redis.client.Pipeline) -> None:
+        if "live" in self.needs:
+            pipe.hgetall(LIVE_KEY)
         if "caller" in self.needs and self.caller:
             pipe.hgetall(PHONE_KEY.format(self.caller))
         if "typed" in self.needs and self.typed:
@@ -34,6 +38,8 @@ class Fetch:
     def parse(self, results: list[Any]) -> dict[str, Any]:
         results = list(results)
         fetched: dict[str, Any] = {}
+        if "live" in self.needs:
+            fetched["live"] = Live.from_hash(results.pop(0))
         if "caller" in self.needs and self.caller:
             raw = results.pop(0) or {}
             fetched["caller"] = sorted((Client.model_validate_json(v) for v in raw.values()),

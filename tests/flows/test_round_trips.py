@@ -6,6 +6,7 @@ import pytest
 import redis
 from redis.connection import Connection, UnixDomainSocketConnection
 
+from ivr.flows.loader import from_data
 from ivr.services import Hotline
 from ivr.settings import load_settings
 from tests.helpers import HOTLINE, TwiML
@@ -55,12 +56,27 @@ def test_every_step_of_a_call_costs_two_round_trips(engine):
         form = {**params, **({"Digits": keys} if keys is not None else {})}
         answers.append(engine.step(query, form))
 
-    assert trips(lambda: answers.append(engine.incoming(params))) == 2
+    assert trips(lambda: answers.append(engine.incoming(params))) == 1  # check version + store
     assert trips(lambda: step(None)) == 2  # greeting -> hours -> identify (caller ID lookup)
     assert trips(lambda: step("7777")) == 2  # a wrong id: failure counters written too
     assert trips(lambda: step("1")) == 2  # confirms ACME -> contract -> menu
     assert trips(lambda: step("2")) == 2  # -> maintenance queue
     assert TwiML(answers[-1]).one("Enqueue").text == "maintenance"
+
+
+def test_a_publish_between_calls_costs_two_more_round_trips(engine, clock):
+    service_flows = engine.store
+    flow = service_flows.current()
+    data = flow.config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["prompts"]["welcome"]["fr"] = "Bonjour."
+    other = from_data(data)
+    service_flows.publish(other, clock.now())
+    service_flows.last_current = flow.version  # this process has not seen the publish yet
+    params = {"CallSid": "CA-publish", "From": "+33612345678", "To": HOTLINE}
+    answers: list[str] = []
+    assert trips(lambda: answers.append(engine.incoming(params))) == 3
+    assert TwiML(answers[0]).said()[0] == "Bonjour."
+    assert engine.call_state("CA-publish").version == other.version  # type: ignore[union-attr]
 
 
 def test_replay_costs_one_round_trip(engine):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ivr.flows.nodes.base import Node, NodeRef, ScheduleRef
 
@@ -18,6 +18,7 @@ class CheckHours(Node):
     """
 
     type: Literal["check_hours"]
+    enter_needs: ClassVar[frozenset[str]] = frozenset({"live"})
     schedule: ScheduleRef
     by_agency: bool = False
     open: NodeRef

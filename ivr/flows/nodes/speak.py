@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, HttpUrl
 
@@ -41,6 +41,7 @@ class Announcement(Node):
     """Speak the admin's announcement of this name while it is active (e.g. a known incident)."""
 
     type: Literal["announcement"]
+    enter_needs: ClassVar[frozenset[str]] = frozenset({"live"})
     name: str = Field(pattern=r"^[a-z0-9_-]+$")
     next: NodeRef
 
