@@ -14,13 +14,13 @@ from ivr.exceptions import IvrError
 from ivr.redis_server import RedisServer
 from ivr.settings import load_settings
 
-# granian beat gunicorn's sync workers about 3 to 1 on a constant route here (bench/)
-SERVER = "granian"
 
-
-def web_command(host: str, port: int, workers: int) -> list[str]:
+def web_command(host: str, port: int, workers: int, target: str = "ivr.wsgi:app") -> list[str]:
+    """The production server: granian, which beat gunicorn's sync workers here (bench/).
+    One Python thread per worker: more threads only fight over the GIL (bench/README.md)."""
     return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-            "--port", str(port), "--workers", str(workers), "--no-ws", "ivr.wsgi:app"]
+            "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
+            "--no-ws", target]
 
 
 def run_all(host: str, port: int, workers: int) -> None:
