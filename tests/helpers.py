@@ -15,6 +15,18 @@ HOTLINE = "+33825000463"
 UNKNOWN_CALLER = "+33612345678"
 
 
+# what the shipped flow says (config/flow.yaml), shared by the scripted-call tests
+ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
+INVALID = "Ce numéro client n'est pas reconnu."
+NO_ID = "Nous n'avons pas reçu votre numéro client."
+NOT_IDENTIFIED = ("Nous n'avons pas pu vous identifier. Nous vous mettons en relation avec le "
+                  "service maintenance, qui pourra vous aider.")
+CONFIRM_ACME = ("Si vous appelez pour ACME Industrie, tapez 1. Sinon, tapez votre numéro client, "
+                "suivi de la touche dièse.")
+MENU_FR = "Pour le support technique, tapez 1."
+ACME_PHONE = "+33144001001"
+
+
 class TwiML:
     """A parsed TwiML document, for assertions on verbs, attributes and action URLs."""
 

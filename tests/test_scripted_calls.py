@@ -13,20 +13,22 @@ from ivr import guard
 from ivr.cli import main
 from ivr.directory import Client, Contract, save_clients
 from tests.conftest import MONDAY_MORNING, PARIS
-from tests.helpers import UNKNOWN_CALLER, TwiML, scripted_call
+from tests.helpers import (
+    ACME_PHONE,
+    ASK_ID,
+    CONFIRM_ACME,
+    INVALID,
+    MENU_FR,
+    NO_ID,
+    NOT_IDENTIFIED,
+    UNKNOWN_CALLER,
+    TwiML,
+    scripted_call,
+)
 
 MONDAY = "2026-12-07T09:00:00+01:00"
-ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
-INVALID = "Ce numéro client n'est pas reconnu."
-NO_ID = "Nous n'avons pas reçu votre numéro client."
-NOT_IDENTIFIED = ("Nous n'avons pas pu vous identifier. Nous vous mettons en relation avec le "
-                  "service maintenance, qui pourra vous aider.")
-CONFIRM_ACME = ("Si vous appelez pour ACME Industrie, tapez 1. Sinon, tapez votre numéro client, "
-                "suivi de la touche dièse.")
-MENU_FR = "Pour le support technique, tapez 1."
 RESERVED = "réservé aux clients disposant d'un contrat de maintenance en cours"
 CLOSED_FR = "Le support technique est actuellement fermé."
-ACME_PHONE = "+33144001001"
 ALSACE_PHONE = "+33388001005"
 SHARED_PHONE = "+33472000067"
 GOOD_FRIDAY_2027 = datetime(2027, 3, 26, 10, 0, tzinfo=PARIS)

@@ -11,12 +11,11 @@ import yaml
 from ivr import live, voicemail
 from ivr.flows.loader import from_data
 from tests.conftest import PARIS
-from tests.helpers import Caller, TwiML, scripted_call
+from tests.helpers import ASK_ID, Caller, TwiML, scripted_call
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
 WELCOME = "Bienvenue au support technique."
-ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
-INVALID = "Ce choix n'est pas valide."
+INVALID_CHOICE = "Ce choix n'est pas valide."
 NO_CHOICE = "Nous n'avons pas reçu votre choix."
 
 
@@ -62,12 +61,12 @@ def test_replayed_request_gets_the_same_answer_and_counts_once(client, validator
     url = caller.action_url()
     once = caller.post(url, Digits="7")
     twice = caller.post(url, Digits="7")
-    assert once.said() == twice.said() and once.said()[0] == INVALID
+    assert once.said() == twice.said() and once.said()[0] == INVALID_CHOICE
     assert once.action() == twice.action()
     # two more wrong keys are needed to exhaust the three attempts: the replay did not count
-    assert caller.press("8").said()[0] == INVALID
+    assert caller.press("8").said()[0] == INVALID_CHOICE
     doc = caller.press("8")
-    assert doc.said() == [INVALID]
+    assert doc.said() == [INVALID_CHOICE]
     assert doc.one("Enqueue").text == "technical_support"
 
 
@@ -100,11 +99,11 @@ def test_menu_star_repeats_and_timeout_says_so(client, validator):
 def test_menu_gives_up_after_three_wrong_answers(client, validator):
     caller = Caller(client, validator)
     to_menu(caller)
-    assert caller.press("9").said()[0] == INVALID
-    assert caller.press("0").said()[0] == INVALID
+    assert caller.press("9").said()[0] == INVALID_CHOICE
+    assert caller.press("0").said()[0] == INVALID_CHOICE
     # the last wrong key is told so too, then the failure node
     doc = caller.press("5")
-    assert doc.verbs == ["Say", "Enqueue"] and doc.said() == [INVALID]
+    assert doc.verbs == ["Say", "Enqueue"] and doc.said() == [INVALID_CHOICE]
     assert doc.one("Enqueue").text == "technical_support"
 
 

@@ -15,19 +15,23 @@ from ivr import guard
 from ivr.directory import Client, Contract, save_clients
 from ivr.flows.loader import from_data
 from tests.conftest import MONDAY_MORNING
-from tests.helpers import HOTLINE, UNKNOWN_CALLER, TwiML, scripted_call, signed_post
+from tests.helpers import (
+    ACME_PHONE,
+    ASK_ID,
+    CONFIRM_ACME,
+    HOTLINE,
+    INVALID,
+    MENU_FR,
+    NO_ID,
+    NOT_IDENTIFIED,
+    UNKNOWN_CALLER,
+    TwiML,
+    scripted_call,
+    signed_post,
+)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
-ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
-INVALID = "Ce numéro client n'est pas reconnu."
-NO_ID = "Nous n'avons pas reçu votre numéro client."
-NOT_IDENTIFIED = ("Nous n'avons pas pu vous identifier. Nous vous mettons en relation avec le "
-                  "service maintenance, qui pourra vous aider.")
-CONFIRM_ACME = ("Si vous appelez pour ACME Industrie, tapez 1. Sinon, tapez votre numéro client, "
-                "suivi de la touche dièse.")
 ASK_LICENCE = "Tapez les chiffres de votre numéro de licence, suivis de la touche dièse."
-MENU_FR = "Pour le support technique, tapez 1."
-ACME_PHONE = "+33144001001"
 SHARED_PHONE = "+33472000067"  # clients 1006 and 1007
 
 
