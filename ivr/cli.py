@@ -305,6 +305,36 @@ def clients_show(client_id: str) -> None:
     click.echo(json.dumps(client.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
+@clients.command("flagged")
+def clients_flagged() -> None:
+    """Client ids that callers from many numbers failed to identify as (never locked)."""
+    from ivr import guard
+
+    flags = guard.flagged(_hotline().redis)
+    if not flags:
+        click.echo("no flagged client id")
+    for client_id, flag in sorted(flags.items()):
+        click.echo(f"{client_id}  {flag['numbers']} numbers  last {flag['at']}")
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--json", "as_json", is_flag=True)
+def voicemails(limit: int, as_json: bool) -> None:
+    """Messages callers left, newest first."""
+    from ivr import voicemail
+
+    messages = voicemail.recent(_hotline().redis, limit)
+    if as_json:
+        click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
+        return
+    if not messages:
+        click.echo("no voicemail")
+    for m in messages:
+        who = m.get("company") or m.get("caller") or "unknown caller"
+        click.echo(f"{m['at']}  {who}  {m['duration']}s  {m['url']}")
+
+
 # -- ivr worker / run ----------------------------------------------------------------------
 
 

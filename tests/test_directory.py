@@ -375,3 +375,12 @@ def test_a_contract_not_started_yet_is_not_current():
     contract = Contract(start=date(2027, 1, 1), end=date(2028, 12, 31))
     assert contract.state(date(2026, 12, 7), 60) == "none"
     assert contract.state(date(2027, 1, 1), 60) == "active"
+
+
+def test_cli_lists_flagged_client_ids(runner, r):
+    assert runner.invoke(main, ["clients", "flagged"]).output == "no flagged client id\n"
+    r.hset("ivr:guard:flagged", "1001", json.dumps({"at": "2026-12-07T09:00:00+01:00",
+                                                    "numbers": 6}))
+    result = runner.invoke(main, ["clients", "flagged"])
+    assert result.exit_code == 0
+    assert result.output == "1001  6 numbers  last 2026-12-07T09:00:00+01:00\n"
