@@ -5,42 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
-import redis
 
-from ivr.clock import Clock, parse_instant
-from ivr.exceptions import ClockError, FlowError, ImportRowsError, IvrError
+from ivr.cli_common import hotline, instant
+from ivr.cli_hours import announce, hours
+from ivr.clock import Clock
+from ivr.exceptions import FlowError, ImportRowsError, IvrError
 
 log = logging.getLogger(__name__)
 HOTLINE_NUMBER = "+33825000463"
-
-
-def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ClockError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def _hotline(clock: Clock | None = None) -> Any:
-    """The service's parts, for commands that work on Redis directly."""
-    from ivr.services import Hotline
-    from ivr.settings import load_settings
-
-    try:
-        service = Hotline(load_settings(), clock=clock)
-        service.prepare()
-        return service
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
-    except redis.RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis: {exc}") from None
 
 
 @click.group()
@@ -51,6 +28,10 @@ def main(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
+main.add_command(hours)
+main.add_command(announce)
+
+
 # -- ivr call ------------------------------------------------------------------------------
 
 
@@ -59,7 +40,7 @@ def main(verbose: bool) -> None:
               help="Caller ID (E.164).")
 @click.option("--to", "called", default=HOTLINE_NUMBER, show_default=True,
               help="Number called (E.164).")
-@click.option("--at", callback=_instant, help="Clock of the call, ISO 8601 with offset "
+@click.option("--at", callback=instant, help="Clock of the call, ISO 8601 with offset "
               "(in-process only).")
 @click.option("--press", multiple=True, help="Keys for each <Gather> in order; '-' lets one "
               "time out. Repeat the option.")
@@ -114,117 +95,6 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
 
 
-# -- ivr hours -----------------------------------------------------------------------------
-
-
-@main.group()
-def hours() -> None:
-    """Opening hours: status, calendar, emergency closure."""
-
-
-def _schedule(service: Any, name: str) -> Any:
-    flow = service.flows.current()
-    if name not in flow.schedules:
-        raise click.BadParameter(f"unknown schedule {name!r}; known: "
-                                 f"{', '.join(sorted(flow.schedules))}", param_hint="--schedule")
-    return flow.schedules[name]
-
-
-@hours.command("status")
-@click.option("--at", callback=_instant, help="Instant to check, ISO 8601 with offset.")
-@click.option("--schedule", "name", default="support", show_default=True)
-@click.option("--lang", default="fr", show_default=True, help="Language of holiday names.")
-@click.option("--json", "as_json", is_flag=True)
-def hours_status(at: datetime | None, name: str, lang: str, as_json: bool) -> None:
-    """Open or closed now (or --at), why, and the next opening."""
-    from ivr import live
-    from ivr.speech import speak_datetime
-
-    service = _hotline()
-    schedule = _schedule(service, name)
-    at = at or service.clock.now()
-    status = schedule.status(at, live.read(service.redis).emergency, lang)
-    if as_json:
-        click.echo(json.dumps(status.as_json(), ensure_ascii=False))
-        return
-    local = at.astimezone(schedule.tz)
-    if status.open:
-        closes = status.closes_at.strftime("%H:%M") if status.closes_at else "?"
-        click.echo(f"{name}: open at {local:%Y-%m-%d %H:%M %Z} (closes {closes})")
-    else:
-        why = status.holiday or status.closure or status.reason.replace("_", " ")
-        click.echo(f"{name}: closed at {local:%Y-%m-%d %H:%M %Z} ({why}); reopens "
-                   f"{speak_datetime(status.next_open, 'en', local.date())} "
-                   f"({status.next_open.isoformat()})")
-
-
-@hours.command("calendar")
-@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]), help="First day (today).")
-@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 800))
-@click.option("--schedule", "name", default="support", show_default=True)
-@click.option("--lang", default="fr", show_default=True, help="Language of holiday names.")
-def hours_calendar(first: datetime | None, days: int, name: str, lang: str) -> None:
-    """The opening calendar, holidays and closures named."""
-    service = _hotline()
-    schedule = _schedule(service, name)
-    start: date = first.date() if first else service.clock.now().astimezone(schedule.tz).date()
-    for day in schedule.calendar(start, days, lang):
-        if day.holiday:
-            what = f"closed - holiday: {day.holiday}"
-        elif day.closure:
-            what = f"closed - {day.closure}"
-        elif not day.intervals:
-            what = "closed"
-        else:
-            what = ", ".join(str(i) for i in day.intervals)
-        click.echo(f"{day.day:%a %Y-%m-%d}  {what}")
-
-
-@hours.command("emergency")
-@click.argument("action", type=click.Choice(["close", "end", "show"]))
-@click.option("--until", callback=_instant, help="When the line reopens (for close).")
-@click.option("--reason", default="", help="Why (kept for admins).")
-def hours_emergency(action: str, until: datetime | None, reason: str) -> None:
-    """Close the line now until --until (it reopens by itself), end it, or show it."""
-    from ivr import live
-
-    service = _hotline()
-    if action == "close":
-        if until is None or until <= service.clock.now():
-            raise click.BadParameter("needs a future --until", param_hint="--until")
-        live.close_emergency(service.redis, service.clock.now(), until, reason)
-    elif action == "end":
-        live.end_emergency(service.redis)
-    emergency = live.read(service.redis).emergency
-    if emergency and emergency.active(service.clock.now()):
-        click.echo(f"emergency closure until {emergency.until.isoformat()} {emergency.reason}")
-    else:
-        click.echo("no emergency closure")
-
-
-@main.command()
-@click.argument("name")
-@click.option("--fr", "text_fr", help="Text in French.")
-@click.option("--en", "text_en", help="Text in English.")
-@click.option("--until", callback=_instant, help="When it stops being played.")
-@click.option("--clear", is_flag=True, help="Withdraw it now.")
-def announce(name: str, text_fr: str | None, text_en: str | None, until: datetime | None,
-             clear: bool) -> None:
-    """Set (or --clear) the announcement played at announcement node NAME (e.g. incident)."""
-    from ivr import live
-
-    service = _hotline()
-    if clear:
-        live.withdraw(service.redis, name)
-        click.echo(f"announcement {name} withdrawn")
-        return
-    texts = {k: v for k, v in (("fr", text_fr), ("en", text_en)) if v}
-    if not texts or until is None:
-        raise click.UsageError("give --fr and/or --en, and --until")
-    live.announce(service.redis, name, texts, until)
-    click.echo(f"announcement {name} until {until.isoformat()}")
-
-
 # -- ivr flow ------------------------------------------------------------------------------
 
 
@@ -257,7 +127,7 @@ def flow_validate(path: Path) -> None:
 def flow_publish(path: Path) -> None:
     """Make a flow file the one new calls start on (calls in progress keep theirs)."""
     loaded = _load(path)
-    service = _hotline()
+    service = hotline()
     version = service.flows.publish(loaded, service.clock.now(), by=f"cli:{path.name}")
     click.echo(f"published version {version}")
 
@@ -265,7 +135,7 @@ def flow_publish(path: Path) -> None:
 @flow.command("history")
 def flow_history() -> None:
     """Published versions, newest first."""
-    for item in _hotline().flows.history():
+    for item in hotline().flows.history():
         click.echo(f"{item['version']}  {item['at']}  {item.get('by', '')}")
 
 
@@ -283,7 +153,7 @@ def clients_import(path: Path) -> None:
     """Upsert clients from a CSV export; a file with any bad row is refused whole."""
     from ivr import directory
 
-    service = _hotline()
+    service = hotline()
     try:
         count = directory.import_csv(service.redis, path)
     except ImportRowsError as exc:
@@ -299,7 +169,7 @@ def clients_show(client_id: str) -> None:
     """One client, as JSON."""
     from ivr import directory
 
-    client = directory.get_client(_hotline().redis, client_id)
+    client = directory.get_client(hotline().redis, client_id)
     if client is None:
         raise click.ClickException(f"no client {client_id}")
     click.echo(json.dumps(client.model_dump(mode="json"), ensure_ascii=False, indent=2))
@@ -310,7 +180,7 @@ def clients_flagged() -> None:
     """Client ids that callers from many numbers failed to identify as (never locked)."""
     from ivr import guard
 
-    flags = guard.flagged(_hotline().redis)
+    flags = guard.flagged(hotline().redis)
     if not flags:
         click.echo("no flagged client id")
     for client_id, flag in sorted(flags.items()):
@@ -324,7 +194,7 @@ def voicemails(limit: int, as_json: bool) -> None:
     """Messages callers left, newest first."""
     from ivr import voicemail
 
-    messages = voicemail.recent(_hotline().redis, limit)
+    messages = voicemail.recent(hotline().redis, limit)
     if as_json:
         click.echo(json.dumps(messages, ensure_ascii=False, indent=2))
         return
@@ -344,7 +214,7 @@ def worker(burst: bool) -> None:
     """Run an RQ worker (with its scheduler) for callbacks."""
     from ivr.jobs import run_worker
 
-    run_worker(_hotline().settings, burst=burst)
+    run_worker(hotline().settings, burst=burst)
 
 
 @main.command("run")

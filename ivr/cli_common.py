@@ -1,0 +1,36 @@
+"""What the `ivr` commands share: time options and the service's parts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+import redis
+
+from ivr.clock import Clock, parse_instant
+from ivr.exceptions import ClockError, IvrError
+
+
+def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ClockError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def hotline(clock: Clock | None = None) -> Any:
+    """The service's parts, for commands that work on Redis directly."""
+    from ivr.services import Hotline
+    from ivr.settings import load_settings
+
+    try:
+        service = Hotline(load_settings(), clock=clock)
+        service.prepare()
+        return service
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis: {exc}") from None
