@@ -28,7 +28,7 @@ from tests.helpers import (
 
 MONDAY = "2026-12-07T09:00:00+01:00"
 RESERVED = "réservé aux clients disposant d'un contrat de maintenance en cours"
-CLOSED_FR = "Le support technique est actuellement fermé."
+CLOSED_FR = "Le support technique est fermé aujourd'hui, jour férié : "
 ALSACE_PHONE = "+33388001005"
 SHARED_PHONE = "+33472000067"
 GOOD_FRIDAY_2027 = datetime(2027, 3, 26, 10, 0, tzinfo=PARIS)
@@ -257,6 +257,7 @@ def test_english_wrong_ids_and_failure_path(app):
 def test_alsace_client_is_closed_on_good_friday_while_paris_is_open(app):
     alsace = scripted_call(app, "-", "1005#", at=GOOD_FRIDAY_2027)
     closed = next(s for s in alsace.said() if s.startswith(CLOSED_FR))
+    assert closed.startswith(CLOSED_FR + "Vendredi saint.")
     # Easter Monday 29 March is a holiday everywhere: Tuesday 30 March is the next opening
     assert "Nous rouvrons mardi 30 mars à 8 h 30." in closed
     assert not reached_menu(alsace.said())
@@ -271,6 +272,7 @@ def test_alsace_known_caller_is_closed_on_saint_etienne_while_paris_is_open(app)
     alsace = scripted_call(app, "-", "1", at=SAINT_ETIENNE_2028, caller=ALSACE_PHONE)
     assert any(s.startswith("Si vous appelez pour Strasbourg Systèmes") for s in alsace.said())
     closed = next(s for s in alsace.said() if s.startswith(CLOSED_FR))
+    assert closed.startswith(CLOSED_FR + "Saint-Étienne.")
     assert "Nous rouvrons demain à 8 h 30." in closed
     assert not reached_menu(alsace.said())
 

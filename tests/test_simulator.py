@@ -45,7 +45,8 @@ def test_christmas_is_closed_until_monday_28_december(runner):
 def test_transcript_shows_what_the_caller_hears(runner):
     result = runner.invoke(main, ["call", "--at", "2026-12-25T10:00:00+01:00", "--press", "9"])
     assert result.exit_code == 0, result.output
-    assert "  [en-GB] Technical support is closed at the moment." in result.output
+    assert ("  [en-GB] Technical support is closed today for a public holiday, Christmas Day."
+            in result.output)
     assert "We reopen Monday 28 December at 8:30." in result.output
     assert result.output.rstrip().endswith("= hangup")
 

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 class CheckHours(Node):
-    """Open -> `open`; emergency closure -> `emergency` (else `closed`); closed -> `closed`.
+    """Open -> `open`; emergency closure -> `emergency`; public holiday -> `holiday`;
+    otherwise closed, or either optional branch missing -> `closed`.
 
     Sets `next_open` (spoken 'lundi 28 décembre à 8 h 30'), `holiday` and `closure`.
     With `by_agency`, an identified caller's agency schedule is used instead of `schedule`.
@@ -24,6 +25,7 @@ class CheckHours(Node):
     open: NodeRef
     closed: NodeRef
     emergency: NodeRef | None = None
+    holiday: NodeRef | None = None
 
     def enter(self, call: Call) -> str | None:
         schedule = call.schedule(self.schedule, self.by_agency)
@@ -37,4 +39,6 @@ class CheckHours(Node):
         )
         if status.reason == "emergency" and self.emergency:
             return self.emergency
+        if status.reason == "holiday" and self.holiday:
+            return self.holiday
         return self.closed
