@@ -75,11 +75,20 @@ class FlowStore:
         return self._cache.get(version) if version else None
 
     def ensure_published(self, path: Path, now: datetime) -> str:
-        """Publish the shipped flow file when nothing is published yet."""
+        """Publish the shipped flow file when nothing is published yet, or when the current
+        version came from that file and the file has changed since (a new release). A flow
+        an admin published is never replaced this way."""
         current = self.current_version()
+        seed = f"seed:{path.name}"
         if current:
+            history = self.history(1)
+            if not history or history[0].get("by") != seed:
+                return current
+        flow = load_file(path)
+        if flow.version == current:
             return current
-        return self.publish(load_file(path), now, by=f"seed:{path.name}")
+        return self.publish(flow, now, by=seed)
 
-    def history(self) -> list[dict[str, str]]:
-        return [json.loads(item) for item in self.redis.lrange(HISTORY_KEY, 0, -1)]
+    def history(self, limit: int = 200) -> list[dict[str, str]]:
+        """Published versions, newest first."""
+        return [json.loads(item) for item in self.redis.lrange(HISTORY_KEY, 0, limit - 1)]

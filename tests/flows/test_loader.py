@@ -170,3 +170,16 @@ def test_publish_makes_a_new_current_version(app, runner, tmp_path):
     after = store.current_version()
     assert after != before and after in result.output
     assert [item["version"] for item in store.history()][:2] == [after, before]
+
+
+def test_a_changed_shipped_file_replaces_only_a_seeded_flow(app, tmp_path):
+    service = app.extensions["ivr"]
+    store, now = service.flows, service.clock.now()
+    seeded = store.current_version()
+    release = tmp_path / "flow.yaml"
+    release.write_text(shipped_text().replace("Bienvenue au", "Bonjour et bienvenue au"),
+                       encoding="utf-8")
+    assert store.ensure_published(release, now) != seeded  # a new release of the shipped file
+    admin = parse(shipped_text().replace("Bienvenue au", "Bienvenue sur la ligne du"))
+    store.publish(admin, now, by="cli:mine.yaml")
+    assert store.ensure_published(release, now) == admin.version  # an admin's flow stays
