@@ -16,7 +16,6 @@ from ivr.cli_hours import announce, hours
 from ivr.clock import Clock
 from ivr.exceptions import FlowError, ImportRowsError, IvrError
 
-log = logging.getLogger(__name__)
 HOTLINE_NUMBER = "+33825000463"
 
 

@@ -139,9 +139,6 @@ class Call:
 
     # -- memory of the call ------------------------------------------------------------
 
-    def tries(self, key: str | None = None) -> int:
-        return self.state.tries.get(key or self.node_name, 0)
-
     def count_try(self, key: str | None = None) -> int:
         key = key or self.node_name
         self.state.tries[key] = self.state.tries.get(key, 0) + 1
