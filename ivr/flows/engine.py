@@ -62,6 +62,7 @@ class Engine:
                 twiml = self._save(call, pipe, only_new=True)
                 current, created = pipe.execute()[:2]
                 if current == flow.version and created:
+                    log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
                     return twiml
         # A publish since the last call, a flow whose start reads Redis, or a repeated request.
         pipe = self.redis.pipeline(transaction=False)
@@ -84,6 +85,7 @@ class Engine:
         pipe = self.redis.pipeline(transaction=False)
         twiml = self._save(call, pipe)
         pipe.execute()
+        log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
         return twiml
 
     def _begin(self, flow: Flow, sid: str, params: Mapping[str, str], caller: str | None,
@@ -93,7 +95,6 @@ class Engine:
             version=flow.version, lang=flow.config.default_language, caller=caller,
             called=parse_phone(params.get("To", "")), started=now.isoformat(),
         )
-        log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
         call = Call(flow, sid, state, params, now, live, fetched)
         self._run(call, flow.start)
         return call
