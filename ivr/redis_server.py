@@ -70,7 +70,9 @@ class RedisServer:
             args += ["--appendonly", "yes", "--save", "60 1"]
         else:
             args += ["--appendonly", "no", "--save", ""]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # its own session: a Ctrl-C meant for the service must not stop Redis before the
+        # processes that use it have finished; whoever started it stops it last
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 10
         while not self.running():
             if self.process.poll() is not None or time.monotonic() > deadline:
