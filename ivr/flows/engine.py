@@ -1,4 +1,5 @@
-"""Runs the call flow for Twilio's webhooks: two Redis round trips a step (read, then write)."""
+"""Runs the call flow for Twilio's webhooks: one Redis round trip for a new call, then two a step
+(read, then write)."""
 
 from __future__ import annotations
 
