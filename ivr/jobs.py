@@ -21,6 +21,18 @@ def queue(settings: Settings) -> Queue:
 
 
 def run_worker(settings: Settings, burst: bool = False) -> bool:
-    """Work the callbacks queue, with RQ's scheduler for jobs due at a given time."""
-    worker = Worker([QUEUE], connection=rq_connection(settings))
-    return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+    """Work the routing and callbacks queues, with RQ's scheduler for jobs due at a given
+    time, and the sweeper thread (late reservations, wrap-ups, call records)."""
+    from ivr.dispatch import JOB_QUEUE, Sweeper
+    from ivr.services import Hotline, set_worker_hotline
+
+    service = Hotline(settings)
+    set_worker_hotline(service)  # built once: forked job processes inherit it
+    sweeper = Sweeper(service)
+    if not burst:
+        sweeper.start()
+    worker = Worker([JOB_QUEUE, QUEUE], connection=rq_connection(settings))
+    try:
+        return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+    finally:
+        sweeper.stop()

@@ -92,7 +92,22 @@ def step() -> Response:
 
 @bp.post("/wait")
 def wait() -> Response:
-    return twiml(hotline().engine.wait(request.args, request.form))
+    return twiml(hotline().queues.wait(request.args, request.form))
+
+
+@bp.post("/connect")
+def connect() -> Response:
+    return twiml(hotline().queues.connect(request.args, request.form))
+
+
+@bp.post("/whisper")
+def whisper() -> Response:
+    return twiml(hotline().queues.whisper(request.args, request.form))
+
+
+@bp.post("/dialed")
+def dialed() -> Response:
+    return twiml(hotline().queues.dialed(request.args, request.form))
 
 
 @bp.post("/status")

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import redis
 from flask import Flask, current_app
 from redis.sentinel import Sentinel
 from twilio.request_validator import RequestValidator
 
-from ivr import directory
+from ivr import agents, directory, records
 from ivr.clock import Clock
 from ivr.exceptions import FlowError
 from ivr.flows.engine import Engine
+from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
+from ivr.queue import Reservation
 from ivr.redis_server import ensure_embedded
-from ivr.settings import PROJECT_ROOT, Settings
+from ivr.settings import PROJECT_ROOT, Settings, load_settings
+
+if TYPE_CHECKING:
+    from rq import Queue
+
+    from ivr.telephony import Telephony
 
 log = logging.getLogger(__name__)
 DEMO_CLIENTS = PROJECT_ROOT / "config" / "demo_clients.csv"
+DEMO_AGENTS = PROJECT_ROOT / "config" / "demo_agents.csv"
 
 
 def connect(settings: Settings, decode_responses: bool = True) -> redis.Redis:
@@ -41,8 +51,47 @@ class Hotline:
         self.clock = clock or Clock()
         self.redis = r or connect(settings)
         self.flows = FlowStore(self.redis)
-        self.engine = Engine(self.redis, self.flows, self.clock, settings.call_ttl)
+        self.queues = QueueCalls(self.redis, self.flows, self.clock, self.dispatch,
+                                 self.write_records)
+        self.engine = Engine(self.redis, self.flows, self.clock, settings.call_ttl,
+                             on_ended=self.queues.ended)
         self.validator = RequestValidator(settings.auth_token())
+        self._job_queue: Queue | None = None
+        self._telephony: Telephony | None = None
+
+    @property
+    def job_queue(self) -> Queue:
+        """The RQ queue routing jobs go through (RQ needs its own, bytes, connection)."""
+        if self._job_queue is None:
+            from rq import Queue
+
+            from ivr.dispatch import JOB_QUEUE
+
+            self._job_queue = Queue(JOB_QUEUE, connection=connect(self.settings, False))
+        return self._job_queue
+
+    @property
+    def telephony(self) -> Telephony:
+        if self._telephony is None:
+            from ivr.telephony import Telephony
+
+            self._telephony = Telephony(self.settings)
+        return self._telephony
+
+    def dispatch(self, reservations: Iterable[Reservation]) -> None:
+        """Send callers held for agents to the connect job."""
+        reservations = tuple(reservations)
+        if reservations:
+            from ivr.dispatch import Dispatcher
+
+            Dispatcher(self.job_queue)(reservations)
+
+    def write_records(self) -> None:
+        """Write the records of calls that have just left their queue (never raises)."""
+        try:
+            records.collect(self.redis, self.settings.tz, self.settings.records_days)
+        except redis.RedisError:
+            log.exception("call records not written now (the sweeper will write them)")
 
     def init_app(self, app: Flask) -> None:
         app.extensions["ivr"] = self
@@ -63,9 +112,31 @@ class Hotline:
         if self.settings.load_demo_data and not self.redis.exists(directory.CLIENTS_KEY):
             count = directory.import_csv(self.redis, DEMO_CLIENTS)
             log.info("loaded %d demo clients from %s", count, DEMO_CLIENTS.name)
+        if self.settings.load_demo_data:
+            count = agents.load_demo(self.redis, DEMO_AGENTS, self.clock.now())
+            if count:
+                log.info("loaded %d demo agents from %s (on a break)", count, DEMO_AGENTS.name)
 
 
 def hotline() -> Hotline:
     """The running app's Hotline."""
     service: Hotline = current_app.extensions["ivr"]
     return service
+
+
+_WORKER: Hotline | None = None
+
+
+def worker_hotline() -> Hotline:
+    """The Hotline of a worker process (jobs take ids and find the service here), built once
+    from the environment; a forked job process inherits its parent's."""
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Hotline(load_settings())
+    return _WORKER
+
+
+def set_worker_hotline(service: Hotline | None) -> None:
+    """Give jobs of this process a service built elsewhere (the worker's, or a test's)."""
+    global _WORKER
+    _WORKER = service

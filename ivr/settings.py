@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -31,6 +32,8 @@ ENV_NAMES = {
     "IVR_CALL_TTL": "call_ttl",
     "IVR_FALLBACK_NUMBER": "fallback_number",
     "IVR_LOG_LEVEL": "log_level",
+    "IVR_TIMEZONE": "timezone",
+    "IVR_RECORDS_DAYS": "records_days",
 }
 
 
@@ -54,6 +57,23 @@ class Settings(BaseModel):
     call_ttl: int = Field(default=4 * 3600, ge=60)
     fallback_number: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    timezone: str = "Europe/Paris"  # the contact centre's days (call records, figures)
+    records_days: int = Field(default=90, ge=1, le=3660)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("redis_url")
     @classmethod

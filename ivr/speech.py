@@ -49,3 +49,35 @@ def speak_datetime(moment: datetime, lang: str, today: date | None = None) -> st
         weekday = format_date(day, "EEEE", locale=_locale(lang))
         when = f"{weekday} {speak_date(day, lang, with_year=day.year != (today or day).year)}"
     return f"{when} {words['at']} {speak_time(moment, lang)}"
+
+
+def speak_ordinal(n: int, lang: str) -> str:
+    """A place in a queue: 'première', '3e' (said 'troisième'); '1st', '3rd'."""
+    if lang == "fr":
+        return "première" if n == 1 else f"{n}e"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def speak_wait(seconds: int, lang: str) -> str:
+    """An estimated wait: 'moins d'une minute', 'environ 3 minutes'."""
+    minutes = round(seconds / 60)
+    if seconds < 60 or minutes < 1:
+        return "moins d'une minute" if lang == "fr" else "less than a minute"
+    if lang == "fr":
+        return "environ 1 minute" if minutes == 1 else f"environ {minutes} minutes"
+    return "about 1 minute" if minutes == 1 else f"about {minutes} minutes"
+
+
+CONTRACT_WORDS = {
+    "fr": {"active": "contrat actif", "expiring": "contrat arrivant à échéance",
+           "expired": "contrat expiré", "none": "sans contrat", "": "client non identifié"},
+    "en": {"active": "active contract", "expiring": "contract ending soon",
+           "expired": "expired contract", "none": "no contract", "": "unidentified caller"},
+}
+
+
+def speak_contract(state: str, lang: str) -> str:
+    """A contract's state as the agent's whisper says it."""
+    words = CONTRACT_WORDS.get(lang, CONTRACT_WORDS["fr"])
+    return words.get(state, words[""])

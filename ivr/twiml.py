@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import VoiceResponse
 
+DEFAULT_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 APOLOGY = (
     ("Nous sommes désolés, une erreur technique nous empêche de traiter votre appel.",
      "fr-FR", "Polly.Lea-Neural"),

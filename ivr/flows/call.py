@@ -42,6 +42,7 @@ class CallState:
     vars: dict[str, str] = field(default_factory=dict)
     client: dict[str, Any] | None = None
     outcome: dict[str, str] | None = None
+    pressed: list[str] = field(default_factory=list)  # menu choices, "node:key", for agents
     last: str | None = None  # the previous answer, given again if Twilio repeats a request
 
     def dumps(self) -> str:
@@ -144,6 +145,10 @@ class Call:
         self.state.tries[key] = self.state.tries.get(key, 0) + 1
         return self.state.tries[key]
 
+    def note_choice(self, keys: str) -> None:
+        """Remember a menu choice, shown to the agent who takes the call."""
+        self.state.pressed.append(f"{self.node_name}:{keys}")
+
     def reset_tries(self, key: str | None = None) -> None:
         self.state.tries.pop(key or self.node_name, None)
 
@@ -193,6 +198,7 @@ class _Spoken(dict[str, str]):
 # variables nodes set, by how they are spoken; the flow's prompts may use any of them
 DATETIME_VARS = frozenset({"next_open"})
 DATE_VARS = frozenset({"contract_end"})
-TEXT_VARS = frozenset({"holiday", "closure", "company", "client_id", "queue", "position"})
+TEXT_VARS = frozenset({"holiday", "closure", "company", "client_id", "queue", "position", "wait",
+                       "contract"})
 PROMPT_VARS = DATETIME_VARS | DATE_VARS | TEXT_VARS
 

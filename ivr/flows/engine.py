@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 CALL_KEY = "ivr:call:{}"
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
-_DEFAULT_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 MAX_HOPS = 200  # nodes run in one step; graph checks make loops impossible, this is a guard
 
 
@@ -39,11 +38,13 @@ class FlowLoop(RuntimeError):
 class Engine:
     """Turns a Twilio webhook into the next TwiML of the call."""
 
-    def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, call_ttl: int) -> None:
+    def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, call_ttl: int,
+                 on_ended: Callable[[str], None] | None = None) -> None:
         self.redis = r
         self.store = store
         self.clock = clock
         self.call_ttl = call_ttl
+        self.on_ended = on_ended
 
     # -- webhooks ------------------------------------------------------------------------
 
@@ -138,24 +139,6 @@ class Engine:
         pipe.execute()
         return twiml
 
-    def wait(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
-        """What a caller hears while waiting in a queue (Twilio's waitUrl, asked in a loop)."""
-        flow = self._flow(args.get("v")) or self.store.current()
-        lang = args.get("l", "")
-        if lang not in flow.config.languages:
-            lang = flow.config.default_language
-        queue = flow.config.queues.get(args.get("q", ""))
-        state = CallState(version=flow.version, lang=lang)
-        call = Call(flow, params.get("CallSid", ""), state, params, self.clock.now(), Live(), {})
-        if queue is None:
-            call.response.play(_DEFAULT_MUSIC)
-        else:
-            position = params.get("QueuePosition", "")
-            state.vars.update(queue=queue.label, position=position if position.isdigit() else "")
-            call.say(queue.wait_prompt)
-            call.response.play(str(queue.hold_music))
-        return str(call.response.to_xml())
-
     def status(self, params: Mapping[str, str]) -> None:
         """Twilio's status callback: a finished call's state is kept an hour more, then goes."""
         sid = _sid(params)
@@ -163,6 +146,8 @@ class Engine:
         log.info("call %s status %s (%ss)", sid, status or "-", params.get("CallDuration", "?"))
         if status in FINAL_STATUSES:
             self.redis.expire(CALL_KEY.format(sid), 3600)
+            if self.on_ended:
+                self.on_ended(sid)
 
     def call_state(self, sid: str) -> CallState | None:
         raw = self.redis.get(CALL_KEY.format(sid))

@@ -7,6 +7,7 @@ from functools import cache
 from ivr.flows.nodes import Node
 from ivr.flows.schema import FlowConfig, Language, PromptText
 from ivr.hours import Schedule
+from ivr.queue import Rules
 
 
 class Flow:
@@ -18,6 +19,7 @@ class Flow:
         self.nodes: dict[str, Node] = dict(config.nodes)
         self.schedules = {name: Schedule(name, sc) for name, sc in config.schedules.items()}
         self.needs = cache(self._needs)
+        self.queue_rules = {name: queue.rules(name) for name, queue in config.queues.items()}
 
     @property
     def start(self) -> str:
@@ -30,6 +32,10 @@ class Flow:
     def language(self, lang: str) -> Language:
         languages = self.config.languages
         return languages.get(lang) or languages[self.config.default_language]
+
+    def rules(self, queue: str) -> Rules:
+        """Routing settings of a queue of this flow."""
+        return self.queue_rules[queue]
 
     def _needs(self, receiving: str | None) -> frozenset[str]:
         """What a step may read from Redis: the receiving node's needs, and the enter needs of

@@ -45,7 +45,10 @@ def _references(config: FlowConfig) -> list[Problem]:
     for name, agency in config.agencies.items():
         expect(("agencies", name, "schedule"), "schedule", agency.schedule)
     for name, queue in config.queues.items():
-        expect(("queues", name, "wait_prompt"), "prompt", queue.wait_prompt)
+        for field in ("wait_prompt", "estimate_prompt", "connect_prompt", "whisper_prompt"):
+            prompt = getattr(queue, field)
+            if prompt is not None:
+                expect(("queues", name, field), "prompt", prompt)
     for name, node in config.nodes.items():
         for place, kind, target in node.references():
             expect(("nodes", name, *place.split(".")), kind, target)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from ivr.flows.nodes import NODE_TYPES, Node
 from ivr.flows.nodes.base import NodeRef, PromptRef, ScheduleRef
 from ivr.hours import ScheduleConfig
+from ivr.queue import Rules
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 if TYPE_CHECKING:
@@ -39,12 +40,32 @@ class Agency(Strict):
     schedule: ScheduleRef
 
 
+ContractStateName = Literal["active", "expiring", "expired", "none"]
+
+
 class Queue(Strict):
-    """A queue of callers for one service."""
+    """A queue of callers for one service, answered by the agents who have its skill."""
 
     label: str
-    wait_prompt: PromptRef  # spoken while waiting; may say {position}
+    skill: Name | None = None  # agents' skill that answers it; default: the queue's name
+    wait_prompt: PromptRef  # said while waiting, every `reminder` seconds; may say {position}
+    estimate_prompt: PromptRef | None = None  # after it, when a wait can be estimated: {wait}
+    connect_prompt: PromptRef | None = None  # to the caller as an agent is being called
+    whisper_prompt: PromptRef | None = None  # to the agent before the caller: {company} ...
     hold_music: HttpUrl = HttpUrl("http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3")
+    priority: list[ContractStateName] = []  # callers with these contracts first, in this order
+    max_size: int = Field(default=100, ge=1, le=100_000)
+    max_wait: int = Field(default=0, ge=0, le=86_400)  # seconds before overflow; 0: no limit
+    reminder: int = Field(default=60, ge=10, le=3600)  # seconds between position announcements
+    agency_first: int = Field(default=0, ge=0, le=3600)  # seconds for the caller's agency first
+    agent_timeout: int = Field(default=20, ge=5, le=120)  # seconds an agent's phone rings
+    wrapup: int = Field(default=15, ge=0, le=3600)  # seconds of wrap-up after each call
+
+    def rules(self, name: str) -> Rules:
+        return Rules(queue=name, skill=self.skill or name, priority=tuple(self.priority),
+                     max_size=self.max_size, max_wait=self.max_wait, reminder=self.reminder,
+                     agency_first=self.agency_first, agent_timeout=self.agent_timeout,
+                     wrapup=self.wrapup)
 
 
 class FlowConfig(Strict):

@@ -183,16 +183,6 @@ def test_transfer_dials_and_goes_on_when_nobody_answers(app, client, validator):
     assert caller.press(None, tag="Dial", DialCallStatus="no-answer").verbs == ["Say", "Hangup"]
 
 
-def test_wait_url_speaks_the_position(client, validator):
-    caller = Caller(client, validator)
-    to_menu(caller)
-    wait_url = caller.press("2").one("Enqueue").get("waitUrl") or ""
-    doc = caller.post(wait_url, QueuePosition="3", QueueSid="QU1")
-    assert doc.said() == ["Vous êtes en attente du service maintenance, en position 3. "
-                          "Un conseiller va vous répondre."]
-    assert doc.verbs == ["Say", "Play"]
-
-
 def test_recorded_prompt_is_played_instead_of_spoken(app, client, validator):
     recording = "https://cdn.example.com/prompts/bienvenue.mp3"
     publish(app, lambda d: d["prompts"].update(

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from pydantic import Field, field_validator
 
+from ivr import queue
 from ivr.flows.nodes.base import Node, NodeRef, PromptRef, QueueRef
 from ivr.phones import parse_phone
 
@@ -50,16 +51,47 @@ class Transfer(Node):
 
 
 class Enqueue(Node):
-    """Put the caller in a queue of agents."""
+    """Put the caller in a queue of agents (ivr/queue.py); Twilio holds the call meanwhile.
+
+    The wait URL tells the caller their place; routing takes the call out of Twilio's queue
+    to an agent. When the caller leaves the queue otherwise, Twilio posts the QueueResult
+    back here: `leave` (the queue was full, had nobody staffed, or the wait was too long) and
+    errors go to `overflow`; a hang-up ends the call.
+    """
 
     type: Literal["enqueue"]
+    waits: ClassVar[bool] = True
     queue: QueueRef
     prompt: PromptRef | None = None
+    overflow: NodeRef | None = None  # default: hang up
 
     def enter(self, call: Call) -> str | None:
         if self.prompt:
             call.say(self.prompt)
+        rules = call.flow.rules(self.queue)
         wait = f"{WAIT_PATH}?{urlencode({'v': call.flow.version, 'q': self.queue, 'l': call.lang})}"
-        call.response.enqueue(self.queue, wait_url=wait, wait_url_method="POST")
+        action = call.action_url()
+        client = call.state.client or {}
+        details = {
+            "client_id": client.get("id", ""), "company": client.get("company", ""),
+            "agency": client.get("agency", ""),
+            "contract": call.state.vars.get("contract_state", "") if client else "",
+            "caller": call.state.caller or "", "lang": call.lang, "version": call.flow.version,
+            "pressed": ",".join(call.state.pressed), "action": action, "wait": wait,
+        }
+        call.write(lambda pipe: queue.join(pipe, rules, call.sid, call.now, details))
+        call.response.enqueue(self.queue, wait_url=wait, wait_url_method="POST",
+                              action=action, method="POST")
         call.finish("enqueue", self.queue)
         return None
+
+    def receive(self, call: Call) -> str | None:
+        result = call.params.get("QueueResult", "")
+        if result in ("redirected", "bridged", "bridging-in-process"):
+            return None  # routing took the call to an agent: nothing more to say here
+        outcome = "abandoned" if result == "hangup" else "overflow"
+        call.write(lambda pipe: queue.left(pipe, call.sid, call.now, outcome))
+        if result == "hangup" or self.overflow is None:
+            call.response.hangup()
+            return None
+        return self.overflow

@@ -29,8 +29,10 @@ class CheckContract(Node):
     def enter(self, call: Call) -> str | None:
         client = call.state.client or {}
         if not client.get("contract"):
+            call.state.vars["contract_state"] = "none"
             return self.none
         contract = Contract.model_validate(client["contract"])
         call.state.vars["contract_end"] = contract.end.isoformat()
         state = contract.state(call.today(call.schedule(self.schedule)), self.expiring_days)
+        call.state.vars["contract_state"] = state
         return {"active": self.active, "expiring": self.expiring, "expired": self.expired}[state]

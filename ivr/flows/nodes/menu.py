@@ -43,6 +43,7 @@ class ChooseLanguage(Node):
         choice = self.choices.get(call.keys or "")
         if choice is not None:
             call.state.lang = choice.language
+            call.note_choice(call.keys or "")
         return self.next
 
 
@@ -78,6 +79,7 @@ class Menu(Node):
         keys = call.keys
         if keys and keys[0] in self.options:
             call.reset_tries()
+            call.note_choice(keys[0])
             return self.options[keys[0]]
         if keys and keys[0] == self.repeat_key:
             return call.node_name

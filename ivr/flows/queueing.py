@@ -1,0 +1,208 @@
+"""The webhooks of a call in a queue: what a waiting caller hears, and putting them through.
+
+Routing (ivr/queue.py) holds an agent for a caller; a job takes the call out of Twilio's
+queue to CONNECT_PATH, which dials the agent; the agent hears a whisper (WHISPER_PATH) when
+they pick up, then the two are bridged; DIALED_PATH hears how the <Dial> ended.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import urlencode
+
+import redis
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from ivr import agents, queue
+from ivr.clock import Clock
+from ivr.flows.call import Call, CallState
+from ivr.flows.flow import Flow
+from ivr.flows.store import FlowStore, UnknownVersion
+from ivr.live import Live
+from ivr.phones import mask
+from ivr.queue import Reservation
+from ivr.speech import speak_contract, speak_ordinal, speak_wait
+from ivr.twiml import DEFAULT_MUSIC
+
+log = logging.getLogger(__name__)
+
+CONNECT_PATH = "/voice/connect"
+WHISPER_PATH = "/voice/whisper"
+DIALED_PATH = "/voice/dialed"
+Dispatch = Callable[[Iterable[Reservation]], None]
+
+
+def _twiml(response: VoiceResponse) -> str:
+    return str(response.to_xml())
+
+
+class QueueCalls:
+    """Answers the queue's webhooks; `dispatch` sends new reservations to the connect job."""
+
+    def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, dispatch: Dispatch,
+                 on_finished: Callable[[], None]) -> None:
+        self.redis = r
+        self.store = store
+        self.clock = clock
+        self.dispatch = dispatch
+        self.on_finished = on_finished
+
+    # -- while waiting -------------------------------------------------------------------
+
+    def wait(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """Twilio's waitUrl, asked again each time the last answer has been played."""
+        flow = self._flow(args.get("v"))
+        name = args.get("q", "")
+        lang = args.get("l", "")
+        if lang not in flow.config.languages:
+            lang = flow.config.default_language
+        config = flow.config.queues.get(name)
+        call = self._call(flow, params.get("CallSid", ""), lang)
+        if config is None:
+            call.response.play(DEFAULT_MUSIC)
+            return _twiml(call.response)
+        now = self.clock.now()
+        status = queue.wait(self.redis, flow.rules(name), call.sid, now)
+        self.dispatch(status.reservations)
+        if status.state == "overflow":
+            log.info("call %s leaves queue %s: %s", call.sid, name, status.reason)
+            call.response.leave()
+            return _twiml(call.response)
+        if status.state == "waiting" and status.remind and status.position:
+            call.state.vars.update(queue=config.label,
+                                   position=speak_ordinal(status.position, lang))
+            call.say(config.wait_prompt)
+            if status.estimate is not None and config.estimate_prompt:
+                call.state.vars["wait"] = speak_wait(status.estimate, lang)
+                call.say(config.estimate_prompt)
+        call.response.play(str(config.hold_music))
+        return _twiml(call.response)
+
+    # -- putting the caller through ------------------------------------------------------
+
+    def connect(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """The call, taken out of Twilio's queue by routing: dial the agent held for it."""
+        entry_id, res = args.get("e", ""), args.get("r", "")
+        entry = queue.entry(self.redis, entry_id)
+        if entry is None or entry.id != params.get("CallSid"):
+            log.warning("connect for an unknown call %s", entry_id[:40])
+            return self._hangup()
+        flow = self._flow(entry.get("version"))
+        rules = flow.rules(entry.get("queue"))
+        agent_id = queue.connect(self.redis, entry_id, res, self.clock.now(), rules.agent_timeout)
+        presence = agents.get(self.redis, agent_id) if agent_id else None
+        if presence is None:
+            return self._back_in_queue(entry_id)
+        call = self._call(flow, entry_id, entry.get("lang") or flow.config.default_language)
+        config = flow.config.queues[entry.get("queue")]
+        if config.connect_prompt:
+            call.say(config.connect_prompt)
+        query = {"e": entry_id, "r": res}
+        dial = call.response.dial(action=f"{DIALED_PATH}?{urlencode(query)}", method="POST",
+                                  timeout=rules.agent_timeout)
+        whisper = f"{WHISPER_PATH}?{urlencode({'agent': presence.id, **query})}"
+        add_agent(dial, presence.agent, whisper)
+        log.info("call %s to agent %s", entry_id, presence.id)
+        return _twiml(call.response)
+
+    def whisper(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """The agent picked up: they hear who is calling, then the caller is bridged."""
+        entry_id, res, agent_id = args.get("e", ""), args.get("r", ""), args.get("agent", "")
+        presence = agents.get(self.redis, agent_id)
+        entry = queue.entry(self.redis, entry_id)
+        lang = presence.agent.lang if presence else "fr"
+        response = VoiceResponse()
+        if entry is None or not queue.answered(self.redis, entry_id, res, self.clock.now()):
+            response.say("Cet appel a déjà été pris en charge." if lang == "fr"
+                         else "This call has already been taken.", language=_code(lang))
+            response.hangup()
+            return _twiml(response)
+        flow = self._flow(entry.get("version"))
+        config = flow.config.queues[entry.get("queue")]
+        call = self._call(flow, entry_id, lang if lang in flow.config.languages
+                          else flow.config.default_language)
+        call.state.vars.update(
+            company=entry.get("company") or mask(entry.get("caller")) or "",
+            contract=speak_contract(entry.get("contract"), call.lang),
+            queue=config.label, client_id=entry.get("client_id"),
+        )
+        if config.whisper_prompt:
+            call.say(config.whisper_prompt)
+        return _twiml(call.response)
+
+    def dialed(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
+        """How the <Dial> to the agent ended: done, or back in the queue at the same place."""
+        entry_id, res = args.get("e", ""), args.get("r", "")
+        entry = queue.entry(self.redis, entry_id)
+        if entry is None:
+            return self._hangup()
+        flow = self._flow(entry.get("version"))
+        rules = flow.rules(entry.get("queue"))
+        status = params.get("DialCallStatus", "")
+        duration = params.get("DialCallDuration", "")
+        result, reservations = queue.dialed(
+            self.redis, entry_id, res, status, int(duration) if duration.isdigit() else 0,
+            self.clock.now(), rules, flow.queue_rules.values())
+        self.dispatch(reservations)
+        log.info("call %s: dial to agent %s (%s)", entry_id, result, status or "-")
+        if result in ("answered", "abandoned"):
+            self.on_finished()
+            return self._hangup()
+        return self._back_in_queue(entry_id)
+
+    def ended(self, sid: str) -> None:
+        """The call is over (Twilio's status callback): it leaves any queue it was in."""
+        flow = self.store.current()
+        entry = queue.entry(self.redis, sid)
+        rules = flow.queue_rules.get(entry.get("queue")) if entry else None
+        state, reservations = queue.ended(self.redis, sid, self.clock.now(), "abandoned",
+                                          rules, flow.queue_rules.values())
+        self.dispatch(reservations)
+        if state and state != "done":
+            self.on_finished()
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _back_in_queue(self, entry_id: str) -> str:
+        """TwiML that puts a caller back into Twilio's queue, with their own wait and action
+        URLs (their place in our line was kept)."""
+        entry = queue.entry(self.redis, entry_id)
+        if entry is None or entry.state not in ("waiting", "joining"):
+            return self._hangup()
+        response = VoiceResponse()
+        response.enqueue(entry.get("queue"), wait_url=entry.get("wait"), wait_url_method="POST",
+                         action=entry.get("action"), method="POST")
+        return _twiml(response)
+
+    def _flow(self, version: str | None) -> Flow:
+        if version:
+            try:
+                return self.store.cached(version) or self.store.get(version)
+            except UnknownVersion:
+                pass
+        return self.store.current()
+
+    def _call(self, flow: Flow, sid: str, lang: str) -> Call:
+        state = CallState(version=flow.version, lang=lang)
+        return Call(flow, sid, state, {}, self.clock.now(), Live(), {})
+
+    @staticmethod
+    def _hangup() -> str:
+        response = VoiceResponse()
+        response.hangup()
+        return _twiml(response)
+
+
+def add_agent(dial: Dial, agent: agents.Agent, whisper: str) -> None:
+    """The <Dial> noun that reaches `agent`, with the whisper played to them on answer."""
+    if agent.noun == "sip":
+        dial.sip(agent.reach, url=whisper, method="POST")
+    elif agent.noun == "client":
+        dial.client(agent.reach.removeprefix("client:"), url=whisper, method="POST")
+    else:
+        dial.number(agent.reach, url=whisper, method="POST")
+
+
+def _code(lang: str) -> str:
+    return "fr-FR" if lang == "fr" else "en-GB"

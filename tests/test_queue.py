@@ -1,0 +1,253 @@
+"""Waiting callers and routing: order, overflow, reservations, their end, the sweeper."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import redis
+
+from ivr import agents, queue, records
+from ivr.agents import Agent
+from ivr.queue import Rules
+from tests.conftest import MONDAY_MORNING, PARIS
+
+NOW = MONDAY_MORNING
+SUPPORT = Rules("technical_support", "technical_support", priority=("active", "expiring"),
+                max_size=3, max_wait=600, reminder=60, wrapup=30)
+MAINTENANCE = Rules("maintenance", "maintenance", agency_first=60, wrapup=0)
+EVERY = (SUPPORT, MAINTENANCE)
+
+
+def add_agent(r: redis.Redis, agent_id: str, skills: str = "technical_support",
+              agency: str = "paris", state: str = "break", at: datetime = NOW) -> None:
+    agents.save(r, Agent(id=agent_id, name=agent_id, skills=skills, agency=agency,  # type: ignore[arg-type]
+                         reach="+33144003001"), at)
+    agents.set_state(r, agent_id, state, at, ())
+
+
+def join(r: redis.Redis, sid: str, at: datetime = NOW, rules: Rules = SUPPORT,
+         contract: str = "active", agency: str = "paris") -> None:
+    pipe = r.pipeline(transaction=False)
+    queue.join(pipe, rules, sid, at, {"contract": contract, "agency": agency,
+                                      "caller": "+33612345678", "client_id": "1001"})
+    pipe.execute()
+
+
+def state(r: redis.Redis, entry: str) -> str:
+    found = queue.entry(r, entry)
+    return found.state if found else ""
+
+
+def agent_state(r: redis.Redis, agent_id: str) -> str:
+    presence = agents.get(r, agent_id)
+    return presence.state if presence else ""
+
+
+def test_callers_wait_by_contract_priority_then_arrival(r):
+    add_agent(r, "ana")
+    join(r, "CA1", NOW, contract="expiring")
+    join(r, "CA2", NOW + timedelta(seconds=1), contract="none")
+    join(r, "CA3", NOW + timedelta(seconds=2), contract="active")
+    assert [e.id for e in queue.waiting(r, "technical_support")] == ["CA3", "CA1", "CA2"]
+    assert queue.position(r, "technical_support", "CA2") == 3
+
+
+def test_a_full_queue_or_one_nobody_staffs_sends_the_caller_to_overflow(r):
+    join(r, "CA0")
+    assert (state(r, "CA0"), queue.entry(r, "CA0").get("reason")) == ("overflow", "unstaffed")  # type: ignore[union-attr]
+    add_agent(r, "ana")
+    for n in range(1, 5):
+        join(r, f"CA{n}", NOW + timedelta(seconds=n))
+    assert [state(r, f"CA{n}") for n in range(1, 5)] == ["joining"] * 3 + ["overflow"]
+    assert queue.wait(r, SUPPORT, "CA4", NOW).state == "overflow"
+
+
+def test_a_repeated_join_changes_nothing(r):
+    add_agent(r, "ana")
+    join(r, "CA1", NOW)
+    join(r, "CA1", NOW + timedelta(seconds=30))
+    entry = queue.entry(r, "CA1")
+    assert entry is not None and entry.get("enq") == str(queue.ms(NOW))
+    assert queue.size(r, "technical_support") == 1
+
+
+def test_the_wait_says_the_position_and_reminds_only_every_period(r):
+    add_agent(r, "ana")
+    join(r, "CA1")
+    join(r, "CA2", NOW + timedelta(seconds=1))
+    first = queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=2))
+    assert (first.state, first.position, first.size, first.staffed) == ("waiting", 2, 2, 1)
+    assert first.remind and first.estimate is None  # no handle time known yet
+    assert not queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=30)).remind
+    assert queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=62)).remind
+
+
+def test_the_estimate_comes_from_recent_handle_times_and_staffed_agents(r):
+    r.rpush("ivr:q:handled:technical_support", 100, 200)  # 150 s on average
+    assert queue.estimate(3, staffed=2, available=0, handle=150) == 300
+    assert queue.estimate(1, staffed=2, available=1, handle=150) == 0
+    assert queue.estimate(1, staffed=0, available=0, handle=150) is None
+    add_agent(r, "ana")
+    add_agent(r, "bob")
+    for n in range(1, 4):
+        join(r, f"CA{n}", NOW + timedelta(seconds=n))
+    assert queue.wait(r, SUPPORT, "CA3", NOW + timedelta(seconds=5)).estimate == 300
+
+
+def test_waiting_too_long_leaves_for_overflow(r):
+    add_agent(r, "ana")
+    join(r, "CA1")
+    status = queue.wait(r, SUPPORT, "CA1", NOW + timedelta(seconds=600))
+    assert (status.state, status.reason) == ("overflow", "max_wait")
+    assert queue.size(r, "technical_support") == 0
+
+
+def test_the_longest_waiting_caller_goes_to_the_longest_idle_agent(r):
+    add_agent(r, "ana", state="available", at=NOW)
+    add_agent(r, "bob", state="available", at=NOW - timedelta(minutes=5))
+    join(r, "CA1", NOW)
+    join(r, "CA2", NOW + timedelta(seconds=1))
+    status = queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=2))
+    # CA2 asked first, but CA1 (not yet heard waiting) is not routed before it waits
+    assert [(h.entry, h.agent) for h in status.reservations] == [("CA2", "bob")]
+    status = queue.wait(r, SUPPORT, "CA1", NOW + timedelta(seconds=3))
+    assert [(h.entry, h.agent) for h in status.reservations] == [("CA1", "ana")]
+    assert (agent_state(r, "ana"), agent_state(r, "bob")) == ("ringing", "ringing")
+
+
+def test_an_agent_going_available_takes_the_first_caller(r):
+    add_agent(r, "ana")
+    for n in (1, 2):
+        join(r, f"CA{n}", NOW + timedelta(seconds=n))
+        queue.wait(r, SUPPORT, f"CA{n}", NOW + timedelta(seconds=n))
+    _, held = agents.set_state(r, "ana", "available", NOW + timedelta(seconds=5), EVERY)
+    assert [(h.entry, h.agent, h.sid) for h in held] == [("CA1", "ana", "CA1")]
+    assert queue.position(r, "technical_support", "CA2") == 1
+    assert state(r, "CA1") == "reserved"
+
+
+def test_maintenance_callers_wait_for_their_agency_first(r):
+    add_agent(r, "paul", skills="maintenance", agency="paris")
+    join(r, "CA1", NOW, rules=MAINTENANCE, agency="rennes")
+    queue.wait(r, MAINTENANCE, "CA1", NOW)
+    _, held = agents.set_state(r, "paul", "available", NOW + timedelta(seconds=10), EVERY)
+    assert held == ()  # a Rennes caller waits for Rennes agents for 60 s
+    add_agent(r, "rose", skills="maintenance", agency="rennes")
+    _, held = agents.set_state(r, "rose", "available", NOW + timedelta(seconds=20), EVERY)
+    assert [(h.entry, h.agent) for h in held] == [("CA1", "rose")]
+
+
+def test_after_the_agency_wait_any_maintenance_agent_answers(r):
+    add_agent(r, "paul", skills="maintenance", agency="paris", state="available")
+    join(r, "CA1", NOW, rules=MAINTENANCE, agency="rennes")
+    assert queue.wait(r, MAINTENANCE, "CA1", NOW + timedelta(seconds=59)).reservations == ()
+    held = queue.wait(r, MAINTENANCE, "CA1", NOW + timedelta(seconds=60)).reservations
+    assert [(h.entry, h.agent) for h in held] == [("CA1", "paul")]
+
+
+def reserve(r: redis.Redis, sid: str = "CA1", agent_id: str = "ana") -> queue.Reservation:
+    add_agent(r, agent_id, state="available")
+    join(r, sid)
+    (held,) = queue.wait(r, SUPPORT, sid, NOW).reservations
+    return held
+
+
+def test_an_answered_call_puts_the_agent_in_wrap_up_then_available(r):
+    held = reserve(r)
+    assert queue.connect(r, "CA1", held.res, NOW, ring=20) == "ana"
+    assert queue.answered(r, "CA1", held.res, NOW + timedelta(seconds=5))
+    assert (state(r, "CA1"), agent_state(r, "ana")) == ("bridged", "busy")
+    result, _ = queue.dialed(r, "CA1", held.res, "completed", 120, NOW + timedelta(minutes=2),
+                             SUPPORT, EVERY)
+    assert result == "answered" and agent_state(r, "ana") == "wrapup"
+    assert queue.handle_times(r, "technical_support") == [120]
+    queue.route(r, NOW + timedelta(minutes=2, seconds=29), EVERY)
+    assert agent_state(r, "ana") == "wrapup"
+    queue.route(r, NOW + timedelta(minutes=2, seconds=30), EVERY)
+    assert agent_state(r, "ana") == "available"
+
+
+def test_an_agent_who_does_not_answer_goes_offline_and_the_caller_keeps_their_place(r):
+    held = reserve(r)
+    join(r, "CA2", NOW + timedelta(seconds=1))
+    queue.connect(r, "CA1", held.res, NOW, ring=20)
+    result, again = queue.dialed(r, "CA1", held.res, "no-answer", 0, NOW + timedelta(seconds=20),
+                                 SUPPORT, EVERY)
+    assert (result, again) == ("requeued", ())
+    presence = agents.get(r, "ana")
+    assert presence is not None
+    assert (presence.state, presence.reason) == ("offline", "did not answer (no-answer)")
+    assert [e.id for e in queue.waiting(r, "technical_support")] == ["CA1", "CA2"]
+
+
+def test_a_caller_hanging_up_while_the_agent_rings_frees_the_agent(r):
+    held = reserve(r)
+    queue.connect(r, "CA1", held.res, NOW, ring=20)
+    result, _ = queue.dialed(r, "CA1", held.res, "canceled", 0, NOW, SUPPORT, EVERY)
+    assert (result, state(r, "CA1"), agent_state(r, "ana")) == ("abandoned", "done", "available")
+
+
+def test_repeated_or_late_reports_change_nothing(r):
+    held = reserve(r)
+    queue.connect(r, "CA1", held.res, NOW, ring=20)
+    queue.answered(r, "CA1", held.res, NOW)
+    assert queue.dialed(r, "CA1", held.res, "completed", 60, NOW, SUPPORT, EVERY)[0] == "answered"
+    assert queue.dialed(r, "CA1", held.res, "completed", 60, NOW, SUPPORT, EVERY)[0] == "stale"
+    assert queue.dialed(r, "CA1", "999", "no-answer", 0, NOW, SUPPORT, EVERY)[0] == "stale"
+    assert queue.ended(r, "CA1", NOW, "abandoned", SUPPORT, EVERY)[0] == "done"
+    assert queue.handle_times(r, "technical_support") == [60]
+    assert not queue.answered(r, "CA1", held.res, NOW)
+
+
+def test_a_call_that_ends_while_waiting_or_reserved_leaves_no_one_held(r):
+    held = reserve(r)
+    join(r, "CA2", NOW + timedelta(seconds=1))
+    assert queue.ended(r, "CA2", NOW, "abandoned", SUPPORT, EVERY)[0] == "joining"
+    previous, _ = queue.ended(r, "CA1", NOW, "abandoned", SUPPORT, EVERY)
+    assert previous == "reserved"
+    assert (agent_state(r, "ana"), queue.size(r, "technical_support")) == ("available", 0)
+    assert queue.connect(r, "CA1", held.res, NOW, ring=20) is None
+
+
+def test_the_sweeper_releases_a_reservation_nobody_came_back_for(r):
+    held = reserve(r)
+    join(r, "CA2", NOW + timedelta(seconds=1))
+    assert queue.route(r, NOW + timedelta(seconds=queue.RESERVE_GRACE - 1), EVERY) == ()
+    again = queue.route(r, NOW + timedelta(seconds=queue.RESERVE_GRACE), EVERY)
+    # released: CA1 back at the head of the line, and at once routed to the agent again
+    assert [(h.entry, h.agent) for h in again] == [("CA1", "ana")]
+    assert again[0].res != held.res
+    assert queue.connect(r, "CA1", held.res, NOW, ring=20) is None
+
+
+def test_finished_calls_become_records_once_with_the_day_figures(r):
+    held = reserve(r)
+    queue.connect(r, "CA1", held.res, NOW, ring=20)
+    queue.answered(r, "CA1", held.res, NOW + timedelta(seconds=40))
+    queue.dialed(r, "CA1", held.res, "completed", 90, NOW + timedelta(minutes=2), SUPPORT, EVERY)
+    join(r, "CA2", NOW)
+    queue.ended(r, "CA2", NOW + timedelta(seconds=80), "abandoned", SUPPORT, EVERY)
+    assert records.collect(r, PARIS, 90) == 2
+    assert records.collect(r, PARIS, 90) == 0
+    stats = records.day_stats(r, NOW.date(), "technical_support")
+    assert stats == {"offered": 2, "answered": 1, "abandoned": 1, "hour:09": 2,
+                     "wait_sum": 40, "answered_in_time": 1, "handle_sum": 90, "handled": 1}
+    (call,) = records.of_agent(r, "ana")
+    assert (call["sid"], call["waited"], call["handled"], call["client_id"]) == \
+        ("CA1", 40, 90, "1001")
+    assert [c["outcome"] for c in records.of_client(r, "1001")] == ["abandoned", "answered"]
+    assert 0 < r.ttl("ivr:rec:call:CA1") <= 90 * 86400
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_an_agent_with_two_skills_is_held_for_one_caller_only(r, n):
+    add_agent(r, "lea", skills="technical_support,maintenance")
+    join(r, "CA1", NOW)
+    join(r, "CA2", NOW, rules=MAINTENANCE, agency="")
+    queue.wait(r, SUPPORT, "CA1", NOW)
+    queue.wait(r, MAINTENANCE, "CA2", NOW)
+    _, held = agents.set_state(r, "lea", "available", NOW, EVERY[::n])
+    assert len(held) == 1
+    assert r.zcard("ivr:agents:avail:maintenance") == 0
+    assert r.zcard("ivr:agents:avail:technical_support") == 0
