@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ivr.cli_agents import agents, queues
 from ivr.cli_common import hotline, instant
 from ivr.cli_hours import announce, hours
 from ivr.clock import Clock
@@ -29,6 +30,8 @@ def main(verbose: bool) -> None:
 
 main.add_command(hours)
 main.add_command(announce)
+main.add_command(agents)
+main.add_command(queues)
 
 
 # -- ivr call ------------------------------------------------------------------------------

@@ -86,6 +86,24 @@ class Hotline:
 
             Dispatcher(self.job_queue)(reservations)
 
+    def change_presence(self, agent_id: str, state: str,
+                        reason: str = "") -> tuple[str, tuple[Reservation, ...]]:
+        """An agent goes available, on break or offline; callers held for them are put
+        through. Returns the previous state and those callers."""
+        flow = self.flows.current()
+        previous, held = agents.set_state(self.redis, agent_id, state, self.clock.now(),
+                                          flow.queue_rules.values(), reason)
+        self.dispatch(held)
+        return previous, held
+
+    def save_agent(self, agent: agents.Agent, skills: Iterable[str],
+                   agencies: Iterable[str]) -> str:
+        """Add or update an agent whose skills are queues of the flow and agency is known."""
+        if agent.agency and agent.agency not in set(agencies):
+            raise agents.AgentError(f"unknown agency {agent.agency!r}; the flow has: "
+                                    f"{', '.join(sorted(agencies))}")
+        return agents.save(self.redis, agent, self.clock.now(), known_skills=skills)
+
     def write_records(self) -> None:
         """Write the records of calls that have just left their queue (never raises)."""
         try:
