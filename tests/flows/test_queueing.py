@@ -155,3 +155,15 @@ def test_the_status_callback_takes_a_finished_call_out_of_the_queue(app, client,
     call.post("/voice/status", CallStatus="completed", CallDuration="40")
     assert queue.size(service.redis, "technical_support") == 0
     assert [c["outcome"] for c in records.of_client(service.redis, "1001")] == ["abandoned"]
+
+
+def test_a_simulated_call_hears_its_place_then_hangs_up_leaving_nothing_behind(app):
+    from tests.helpers import scripted_call
+
+    service = app.extensions["ivr"]
+    result = scripted_call(app, "-", "1", "1", caller=ACME_PHONE)
+    assert result.outcome == {"type": "enqueue", "target": "technical_support"}
+    assert SUPPORT_WAIT.format("première") in result.said()
+    assert queue.size(service.redis, "technical_support") == 0
+    assert queue.entry(service.redis, result.steps[0]["params"]["CallSid"]).get("outcome") \
+        == "abandoned"  # type: ignore[union-attr]
