@@ -13,6 +13,7 @@ import click
 
 from ivr.cli_common import hotline, instant
 from ivr.cli_hours import announce, hours
+from ivr.cli_users import users
 from ivr.clock import Clock
 from ivr.exceptions import FlowError, ImportRowsError, IvrError
 
@@ -29,6 +30,7 @@ def main(verbose: bool) -> None:
 
 main.add_command(hours)
 main.add_command(announce)
+main.add_command(users)
 
 
 # -- ivr call ------------------------------------------------------------------------------

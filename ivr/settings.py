@@ -31,7 +31,12 @@ ENV_NAMES = {
     "IVR_CALL_TTL": "call_ttl",
     "IVR_FALLBACK_NUMBER": "fallback_number",
     "IVR_LOG_LEVEL": "log_level",
+    "IVR_SECRET_KEY": "secret_key",
+    "IVR_SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "IVR_SESSION_MAX_HOURS": "session_max_hours",
 }
+
+SECRET_FIELDS = frozenset({"secret_key", "twilio_auth_token"})  # never echoed in an error
 
 
 class Settings(BaseModel):
@@ -54,6 +59,9 @@ class Settings(BaseModel):
     call_ttl: int = Field(default=4 * 3600, ge=60)
     fallback_number: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    secret_key: str | None = Field(default=None, min_length=32)
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
 
     @field_validator("redis_url")
     @classmethod
@@ -115,18 +123,32 @@ class Settings(BaseModel):
             raise SettingsError("TWILIO_AUTH_TOKEN: required when IVR_ENV=production")
         return development_token(self.instance_dir)
 
+    def flask_secret(self) -> str:
+        """The key that signs session cookies; in development, a local one is made up."""
+        if self.secret_key:
+            return self.secret_key
+        if self.env == "production":
+            raise SettingsError("IVR_SECRET_KEY: required when IVR_ENV=production "
+                                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+        return instance_secret(self.instance_dir, "secret_key", 32)
+
 
 def development_token(instance_dir: Path) -> str:
     """A random auth token kept in the instance folder, shared by server and simulator."""
-    path = instance_dir / "dev_auth_token"
+    return instance_secret(instance_dir, "dev_auth_token", 16)
+
+
+def instance_secret(instance_dir: Path, name: str, size: int) -> str:
+    """A random secret kept (private) in the instance folder, made the first time."""
+    path = instance_dir / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         instance_dir.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(16)
+        secret = secrets.token_hex(size)
         path.touch(mode=0o600)
-        path.write_text(token)
-        return token
+        path.write_text(secret)
+        return secret
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -144,7 +166,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             name = field_to_env.get(field, field)
-            problems.append(f"{name}={values.get(field)!r}: {error['msg']}")
+            shown = "(hidden)" if field in SECRET_FIELDS else repr(values.get(field))
+            problems.append(f"{name}={shown}: {error['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
     if settings.env == "production" and not settings.validate_signatures:
         raise SettingsError("IVR_VALIDATE_SIGNATURES: cannot be turned off when IVR_ENV=production")
