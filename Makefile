@@ -21,7 +21,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check ivr callbacks tests bench
 	$(BIN)/mypy
 
-test: lint
+# the browser tests drive Debian's chromium (never a downloaded browser)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq chromium
+
+test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 # wrk is a Debian package; the benchmark installs it when it is missing

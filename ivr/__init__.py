@@ -33,8 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Hotline(settings, clock=config.get("CLOCK")).init_app(app)
 
-    from ivr import health, routes
+    from ivr import auth, health, routes
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
+    auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout
     return app

@@ -14,6 +14,7 @@ import click
 from ivr.cli_agents import agents, queues
 from ivr.cli_common import hotline, instant
 from ivr.cli_hours import announce, hours
+from ivr.cli_users import users
 from ivr.clock import Clock
 from ivr.exceptions import FlowError, ImportRowsError, IvrError
 
@@ -32,6 +33,7 @@ main.add_command(hours)
 main.add_command(announce)
 main.add_command(agents)
 main.add_command(queues)
+main.add_command(users)
 
 
 # -- ivr call ------------------------------------------------------------------------------

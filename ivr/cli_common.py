@@ -34,3 +34,18 @@ def hotline(clock: Clock | None = None) -> Any:
         raise click.ClickException(str(exc)) from None
     except redis.RedisError as exc:
         raise click.ClickException(f"cannot reach Redis: {exc}") from None
+
+
+def as_option(command: Any) -> Any:
+    """`--as NAME`: the user an action is recorded under in the audit log."""
+    return click.option("--as", "by", default="system", show_default=True, metavar="NAME",
+                        help="User the action is recorded under in the audit log.")(command)
+
+
+def acting(service: Any, by: str) -> str:
+    """`--as NAME` checked: a known user, or the system user."""
+    from ivr import users
+
+    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
+        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
+    return by

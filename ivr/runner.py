@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -38,7 +39,9 @@ def run_all(host: str, port: int, workers: int) -> None:
     from ivr.services import Hotline
 
     try:
-        Hotline(load_settings(env)).prepare()
+        service = Hotline(load_settings(env))
+        service.prepare()
+        logins = demo_logins(service, f"http://{host}:{port}")
     except IvrError as exc:
         if redis_server:
             redis_server.stop()
@@ -61,7 +64,7 @@ Try:
   ivr call --at 2026-12-25T10:00:00+01:00                       (Christmas: closed)
   ivr hours calendar --days 10
   curl {base}/healthz
-Ctrl-C stops everything.
+{logins}Ctrl-C stops everything.
 """)
     try:
         while all(child.poll() is None for child in children):
@@ -81,3 +84,14 @@ Ctrl-C stops everything.
                 child.kill()
         if redis_server:
             redis_server.stop()
+
+
+def demo_logins(service: Any, base: str) -> str:
+    """The demo users' sign-ins, created with the demo data only ('' without)."""
+    from ivr.users import ensure_demo_users
+
+    if not service.settings.load_demo_data:
+        return ""
+    found = ensure_demo_users(service.redis, service.settings.instance_dir, service.clock.now())
+    lines = "".join(f"  {name:<11} {password}\n" for name, password in found)
+    return f"Sign in at {base}/login (demo users, passwords kept in instance/):\n{lines}"

@@ -34,7 +34,12 @@ ENV_NAMES = {
     "IVR_LOG_LEVEL": "log_level",
     "IVR_TIMEZONE": "timezone",
     "IVR_RECORDS_DAYS": "records_days",
+    "IVR_SECRET_KEY": "secret_key",
+    "IVR_SESSION_IDLE_MINUTES": "session_idle_minutes",
+    "IVR_SESSION_MAX_HOURS": "session_max_hours",
 }
+
+SECRET_FIELDS = frozenset({"secret_key", "twilio_auth_token"})  # never echoed in an error
 
 
 class Settings(BaseModel):
@@ -74,6 +79,9 @@ class Settings(BaseModel):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+    secret_key: str | None = Field(default=None, min_length=32)
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
 
     @field_validator("redis_url")
     @classmethod
@@ -135,18 +143,32 @@ class Settings(BaseModel):
             raise SettingsError("TWILIO_AUTH_TOKEN: required when IVR_ENV=production")
         return development_token(self.instance_dir)
 
+    def flask_secret(self) -> str:
+        """The key that signs session cookies; in development, a local one is made up."""
+        if self.secret_key:
+            return self.secret_key
+        if self.env == "production":
+            raise SettingsError("IVR_SECRET_KEY: required when IVR_ENV=production "
+                                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)")
+        return instance_secret(self.instance_dir, "secret_key", 32)
+
 
 def development_token(instance_dir: Path) -> str:
     """A random auth token kept in the instance folder, shared by server and simulator."""
-    path = instance_dir / "dev_auth_token"
+    return instance_secret(instance_dir, "dev_auth_token", 16)
+
+
+def instance_secret(instance_dir: Path, name: str, size: int) -> str:
+    """A random secret kept (private) in the instance folder, made the first time."""
+    path = instance_dir / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         instance_dir.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(16)
+        secret = secrets.token_hex(size)
         path.touch(mode=0o600)
-        path.write_text(token)
-        return token
+        path.write_text(secret)
+        return secret
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -164,7 +186,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             name = field_to_env.get(field, field)
-            problems.append(f"{name}={values.get(field)!r}: {error['msg']}")
+            shown = "(hidden)" if field in SECRET_FIELDS else repr(values.get(field))
+            problems.append(f"{name}={shown}: {error['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
     if settings.env == "production" and not settings.validate_signatures:
         raise SettingsError("IVR_VALIDATE_SIGNATURES: cannot be turned off when IVR_ENV=production")
