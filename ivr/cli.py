@@ -15,6 +15,7 @@ from ivr.cli_agents import agents, queues
 from ivr.cli_common import hotline, instant
 from ivr.cli_hours import announce, hours
 from ivr.cli_users import users
+from ivr.cli_twilio_local import twilio_local
 from ivr.clock import Clock
 from ivr.exceptions import FlowError, ImportRowsError, IvrError
 
@@ -34,6 +35,7 @@ main.add_command(announce)
 main.add_command(agents)
 main.add_command(queues)
 main.add_command(users)
+main.add_command(twilio_local)
 
 
 # -- ivr call ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -14,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ivr.exceptions import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TWILIO_API = "https://api.twilio.com"
+# the account of the local Twilio stand-in (ivr/twilio_local) when no real one is configured
+LOCAL_ACCOUNT_SID = "AC" + "10ca1" + "0" * 27
 
 # environment variable -> settings field
 ENV_NAMES = {
@@ -22,6 +26,7 @@ ENV_NAMES = {
     "IVR_REDIS_SENTINEL_MASTER": "redis_sentinel_master",
     "TWILIO_ACCOUNT_SID": "twilio_account_sid",
     "TWILIO_AUTH_TOKEN": "twilio_auth_token",
+    "TWILIO_API_URL": "twilio_api_url",
     "IVR_ENV": "env",
     "IVR_PUBLIC_URL": "public_url",
     "IVR_PROXY_HOPS": "proxy_hops",
@@ -52,6 +57,7 @@ class Settings(BaseModel):
     redis_sentinel_master: str = "mymaster"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+    twilio_api_url: str = TWILIO_API
     env: Literal["development", "production"] = "development"
     public_url: str | None = None
     proxy_hops: int = Field(default=0, ge=0, le=5)
@@ -111,6 +117,13 @@ class Settings(BaseModel):
             raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
         return value.rstrip("/") if value else None
 
+    @field_validator("twilio_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/")
+
     @field_validator("fallback_number")
     @classmethod
     def _e164(cls, value: str | None) -> str | None:
@@ -134,6 +147,22 @@ class Settings(BaseModel):
         if self.demo_data is not None:
             return self.demo_data
         return self.embedded_redis and self.env == "development"
+
+    @property
+    def twilio_local(self) -> str | None:
+        """The local Twilio stand-in's URL when TWILIO_API_URL is one (loopback, development)."""
+        host = urlsplit(self.twilio_api_url).hostname
+        if self.env == "development" and host in ("127.0.0.1", "localhost", "::1"):
+            return self.twilio_api_url
+        return None
+
+    def account_sid(self) -> str:
+        """The Twilio account; in development, the local stand-in's when none is given."""
+        if self.twilio_account_sid:
+            return self.twilio_account_sid
+        if self.env == "production":
+            raise SettingsError("TWILIO_ACCOUNT_SID: required when IVR_ENV=production")
+        return LOCAL_ACCOUNT_SID
 
     def auth_token(self) -> str:
         """The token that signs Twilio's requests; in development, a local one is made up."""
