@@ -51,9 +51,11 @@ main.add_command(twilio_local)
 @click.option("--press", multiple=True, help="Keys for each <Gather> in order; '-' lets one "
               "time out. Repeat the option.")
 @click.option("--url", help="Base URL of a running server (default: the app in-process).")
+@click.option("--hold", default=60.0, show_default=True, type=click.FloatRange(0, 14400),
+              help="Through a local Twilio stand-in: seconds a call waits in a queue, at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print steps and outcome as JSON.")
 def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], url: str | None,
-         as_json: bool) -> None:
+         hold: float, as_json: bool) -> None:
     """Simulate a call: hear what the caller hears, press keys."""
     from ivr.settings import load_settings
     from ivr.simulator import (
@@ -64,6 +66,7 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
         Simulator,
         format_heard,
     )
+    from ivr.simulator_local import LocalCall, LocalTwilio, StandInError
 
     try:
         settings = load_settings()
@@ -86,16 +89,17 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
         transport = FlaskTransport(app)
         base = settings.public_url or IN_PROCESS_BASE
     interactive = not press and sys.stdin.isatty() and not as_json
-    simulator = Simulator(
-        transport, token, base, caller, called, list(press),
-        ask=(lambda hint: click.prompt(f"  keys ({hint}; Enter = none)", default="-",
-                                       show_default=False)) if interactive else None,
-        listen=None if as_json else (lambda heard: click.echo(format_heard(heard))),
-        account_sid=settings.twilio_account_sid,
-    )
+    ask = (lambda hint: click.prompt(f"  keys ({hint}; Enter = none)", default="-",
+                                     show_default=False)) if interactive else None
+    listen = None if as_json else (lambda heard: click.echo(format_heard(heard)))
+    local = LocalTwilio.discover(url) if url else None
     try:
-        result = simulator.run()
-    except SimulationError as exc:
+        if local is not None:  # the server uses a local Twilio: queues and agents work
+            result = LocalCall(local, caller, called, list(press), hold, ask, listen).run()
+        else:
+            result = Simulator(transport, token, base, caller, called, list(press), ask=ask,
+                               listen=listen, account_sid=settings.twilio_account_sid).run()
+    except (SimulationError, StandInError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))

@@ -13,7 +13,7 @@ import click
 
 from ivr.exceptions import IvrError
 from ivr.redis_server import RedisServer
-from ivr.settings import load_settings
+from ivr.settings import LOCAL_ACCOUNT_SID, load_settings
 
 
 def web_command(host: str, port: int, workers: int, target: str = "ivr.wsgi:app") -> list[str]:
@@ -22,6 +22,19 @@ def web_command(host: str, port: int, workers: int, target: str = "ivr.wsgi:app"
     return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
             "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
             "--no-ws", target]
+
+
+def local_twilio(env: dict[str, str], host: str, port: int) -> list[str] | None:
+    """With no real Twilio account configured, the local stand-in plays Twilio on port+1:
+    its command, after pointing the app and the worker at it (in `env`)."""
+    if env.get("TWILIO_API_URL") or env.get("TWILIO_ACCOUNT_SID"):
+        return None
+    app_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    app_url = env.get("IVR_PUBLIC_URL") or f"http://{app_host}:{port}"
+    env.update(TWILIO_API_URL=f"http://127.0.0.1:{port + 1}",
+               TWILIO_ACCOUNT_SID=LOCAL_ACCOUNT_SID, IVR_PUBLIC_URL=app_url)
+    return [sys.executable, "-m", "ivr.twilio_local", "--port", str(port + 1),
+            "--app-url", app_url]
 
 
 def run_all(host: str, port: int, workers: int) -> None:
@@ -36,6 +49,7 @@ def run_all(host: str, port: int, workers: int) -> None:
         redis_server = RedisServer(settings.instance_dir / "redis").start()
         env["REDIS_URL"] = redis_server.url
         env.setdefault("IVR_DEMO_DATA", "true")
+    twilio = local_twilio(env, host, port)
     from ivr.services import Hotline
 
     try:
@@ -49,7 +63,7 @@ def run_all(host: str, port: int, workers: int) -> None:
     children = [
         subprocess.Popen(web_command(host, port, workers), env=env),
         subprocess.Popen([sys.executable, "-m", "ivr", "worker"], env=env),
-    ]
+    ] + ([subprocess.Popen(twilio, env=env)] if twilio else [])
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
@@ -59,6 +73,8 @@ def run_all(host: str, port: int, workers: int) -> None:
     click.echo(f"""
 Hotline running: {base}  (Redis: {'embedded, ' + str(redis_server.folder) if redis_server
                                    else 'REDIS_URL'})
+Twilio: {env['TWILIO_API_URL'] + ' (local stand-in: calls wait in queues and reach agents)'
+         if twilio else env.get('TWILIO_API_URL') or 'api.twilio.com'}
 Try:
   ivr call --url {base} --press - --press 1001# --press 1   (a real call's path, open hours)
   ivr call --at 2026-12-25T10:00:00+01:00                       (Christmas: closed)

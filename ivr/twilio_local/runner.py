@@ -127,14 +127,15 @@ class Runner:
         if reply.root is not None:
             return Doc(reply.root, target.url, target.method)
         log.info("call %s: %s answered %s", self.call.sid, path_of(target.url), reply.reason)
-        fallback = self.call.fallback_url
+        fallback, failed = self.call.fallback_url, {}
         if fallback and target.kind != "fallback":
             extra = {**target.params, "ErrorCode": str(reply.error), "ErrorUrl": target.url}
-            reply = self.request(fallback, self.call.fallback_method, extra, "fallback")
-            if reply.root is not None:
-                return Doc(reply.root, fallback, self.call.fallback_method)
+            second = self.request(fallback, self.call.fallback_method, extra, "fallback")
+            if second.root is not None:
+                return Doc(second.root, fallback, self.call.fallback_method)
+            failed = {"fallback_code": second.error, "fallback_reason": second.reason}
         self.emit("application_error", url=target.url, code=reply.error, reason=reply.reason,
-                  say=ERROR_MESSAGE)
+                  say=ERROR_MESSAGE, **failed)
         return None
 
     def emit(self, event: str, /, **data: object) -> None:

@@ -126,7 +126,12 @@ def caller_keys(run: Runner, timeout: float, num: int, finish: str) -> str | Non
             run.wait(timeout)
             return None
         run.wait(TYPING_SECONDS)
-    elif run.wait(INTERACTIVE_WAIT if call.interactive else timeout, typed):
+    elif call.interactive:
+        run.emit("listening")  # a person at a terminal is asked for keys now
+        if not run.wait(INTERACTIVE_WAIT, typed):
+            return None
+        keys = call.digits.popleft()
+    elif run.wait(timeout, typed):
         keys = call.digits.popleft()
     else:
         return None
@@ -154,7 +159,8 @@ def record(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
     max_length = int_attr(verb, "maxLength", 3600, 1, 14400)
     silence = int_attr(verb, "timeout", 5, 0, 600)
     sid, started = new_sid("RE"), run.now()
-    run.emit("record", action=path_of(action), maxLength=max_length, recording=sid)
+    run.emit("record", action=path_of(action), url=action, maxLength=max_length,
+             recording=sid)
     spoken = min(float(max_length), call.record_seconds)
     hung_up: HungUp | None = None
     try:
