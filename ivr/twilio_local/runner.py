@@ -221,7 +221,7 @@ class Runner:
         elif "completed" in call.status_callback_events:
             self.notify(call.status_callback, call.status_callback_method,
                         self.callback_params(extra), "status")
-        self.emit("ended", status=status, duration=duration)
+        self.emit("ended", status=status, duration=duration, to=call.to)
         call.mark_ended(now)
         self.world.forget_old(call)
 

@@ -57,7 +57,7 @@ class TwilioLocal:
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.world.base_url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
+                                        kwargs={"poll_interval": 0.05},
                                         name="twilio-local", daemon=True)
         self._thread.start()
         return self

@@ -75,7 +75,8 @@ def customer_app(customer: Customer) -> Flask:
 def customer() -> Iterator[Customer]:
     found = Customer()
     server = make_server("127.0.0.1", 0, customer_app(found), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     found.url = f"http://127.0.0.1:{server.server_port}"
     yield found
@@ -111,7 +112,8 @@ def events_until(device: LocalTwilio, sid: str, done: Callable[[dict[str, Any]],
 
 def ended(device: LocalTwilio, sid: str, timeout: float = 10.0) -> list[dict[str, Any]]:
     """Every event of the call, once it has ended."""
-    return events_until(device, sid, lambda e: e["type"] == "ended", timeout)
+    return events_until(device, sid, lambda e: e["type"] == "ended" and "leg" not in e,
+                        timeout)
 
 
 def until(device: LocalTwilio, sid: str, kind: str, **match: Any) -> list[dict[str, Any]]:
