@@ -119,7 +119,8 @@ class Telephony:
             return None
         return {
             "sid": call.sid, "status": call.status, "direction": call.direction,
-            "from": call.from_, "to": call.to, "parent_call_sid": call.parent_call_sid,
+            "from": call._from,  # twilio names it so (`from` is a keyword)
+            "to": call.to, "parent_call_sid": call.parent_call_sid,
             "duration": int(call.duration) if call.duration else None,
             "queue_time": int(call.queue_time) if call.queue_time else None,
             "start_time": call.start_time.isoformat() if call.start_time else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twilio.rest import Client
 
 from tests.helpers import TOKEN
-from tests.twilio_local.conftest import (
+from tests.standin import (
     ACCOUNT,
     CALLER,
     HOTLINE,

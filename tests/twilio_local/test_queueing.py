@@ -5,7 +5,7 @@ from __future__ import annotations
 from twilio.rest import Client
 
 from tests.helpers import TOKEN
-from tests.twilio_local.conftest import (
+from tests.standin import (
     ACCOUNT,
     CALLER,
     HOTLINE,
@@ -20,7 +20,8 @@ ENQUEUE = ('<Response><Enqueue waitUrl="/wait" action="/left">support</Enqueue>'
 
 
 def wait_answer(hit):  # type: ignore[no-untyped-def]
-    return f"<Response><Say>position {hit.form['QueuePosition']}</Say><Pause length='5'/></Response>"
+    return (f"<Response><Say>position {hit.form['QueuePosition']}</Say>"
+            "<Pause length='5'/></Response>")
 
 
 def client(local) -> Client:  # type: ignore[no-untyped-def]

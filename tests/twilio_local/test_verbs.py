@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.twilio_local.conftest import (
+from tests.standin import (
     ACCOUNT,
     CALLER,
     HOTLINE,
