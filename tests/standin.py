@@ -135,3 +135,16 @@ def webhooks(events: list[dict[str, Any]], kind: str | None = None) -> list[dict
     """The webhook requests of the call itself (not its dialled legs)."""
     return [e for e in events if e["type"] == "webhook" and "leg" not in e
             and (kind is None or e["kind"] == kind)]
+
+
+@contextmanager
+def hotline(config: dict[str, Any], scale: float = SCALE) -> Iterator[tuple[str, TwilioLocal]]:
+    """The real app (create_app with `config`) over HTTP, pointed at a stand-in that calls it:
+    (the app's URL, the stand-in)."""
+    from ivr import create_app
+
+    with stand_in("http://127.0.0.1:9", scale) as local:
+        app = create_app({**config, "TWILIO_API_URL": local.url})
+        with serve(app) as url:
+            local.world.app_url = url
+            yield url, local

@@ -204,6 +204,14 @@ def add_fault() -> ResponseReturnValue:
     return jsonify(fault.model_dump()), 201
 
 
+@bp.get("/faults")
+def faults() -> ResponseReturnValue:
+    """Faults not used yet."""
+    local = world()
+    with local.lock:
+        return jsonify(faults=list(local.faults))
+
+
 @bp.delete("/faults")
 def clear_faults() -> ResponseReturnValue:
     local = world()
