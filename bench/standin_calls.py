@@ -1,0 +1,188 @@
+"""Calls through the local Twilio stand-in: N callers at once, end to end, errors counted.
+
+    .venv/bin/python bench/standin_calls.py --calls 200            # its own stack
+    .venv/bin/python bench/standin_calls.py --app http://127.0.0.1:5000 --calls 50
+
+Without --app it starts its own: a Redis, the app (bench/standin_app.py, support open) under
+granian with 2 workers, and the stand-in as a process (`python -m ivr.twilio_local`). With
+--app it calls through the stand-in that app's /healthz names (e.g. under `make run`).
+Every call dials the hotline from --from, presses --press keys, and hangs up after --hold
+simulated seconds in a queue. Reported: calls per second (calls ended / seconds from the first
+call to the last end), webhooks per second and their latency, the most calls active at once,
+outcomes, and errors (calls not started or not ended, webhooks not answered 200, application
+errors). Exit status 1 on any error. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from ivr.runner import web_command
+from ivr.settings import LOCAL_ACCOUNT_SID
+from ivr.simulator_local import LocalTwilio, outcome
+from servers import BENCH_DIR, Server
+from stack import bench_redis, service_env
+
+HOST = "127.0.0.1"
+HOTLINE = "+33825000463"
+ACME = "+33144001001"  # a demo client known by their number: confirm, then menu
+
+
+class StandinApp:
+    """granian, 2 workers, as `make run` serves the app: on bench/standin_app.py."""
+
+    name = "granian"
+
+    def command(self, host: str, port: int) -> list[str]:
+        command = web_command(host, port, 2, "standin_app:app")
+        return [*command[:-1], "--working-dir", str(BENCH_DIR), command[-1]]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def own_stack(scale: float, folder: Path) -> Iterator[LocalTwilio]:
+    """Redis, the app under granian and the stand-in process, all stopped on the way out."""
+    app_port, twilio_port = free_port(), free_port()
+    app_url, twilio_url = f"http://{HOST}:{app_port}", f"http://{HOST}:{twilio_port}"
+    with bench_redis(folder) as redis_url:
+        env = {**service_env(redis_url, folder, app_url), "TWILIO_API_URL": twilio_url,
+               "TWILIO_ACCOUNT_SID": LOCAL_ACCOUNT_SID, "IVR_LOG_LEVEL": "WARNING"}
+        server = Server(StandinApp(), HOST, app_port, env, folder / "app.log")  # type: ignore[arg-type]
+        with (folder / "twilio.log").open("wb") as log:
+            stand_in = subprocess.Popen(
+                [sys.executable, "-m", "ivr.twilio_local", "--port", str(twilio_port),
+                 "--app-url", app_url, "--time-scale", str(scale)],
+                env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            server.wait_ready("/healthz")
+            device = LocalTwilio(twilio_url)
+            wait_answering(twilio_url + "/_local/health")
+            yield device
+        finally:
+            stand_in.terminate()
+            stand_in.wait(timeout=10)
+            server.stop()
+
+
+def wait_answering(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=2).raise_for_status()
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def run_calls(device: LocalTwilio, calls: int, caller: str, presses: list[str], hold: float,
+              timeout: float) -> dict[str, Any]:
+    """Start `calls` calls at once, wait for them all to end, and sum up what happened."""
+    errors: Counter[str] = Counter()
+    started = time.monotonic()
+
+    def start(_: int) -> str | None:
+        try:
+            return device.start_call(caller, HOTLINE, presses, hold=hold)
+        except Exception:  # counted, the bench goes on
+            return None
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        sids = [sid for sid in pool.map(start, range(calls)) if sid]
+    errors["not started"] = calls - len(sids)
+    launched = time.monotonic() - started
+    peak, health_url = 0, device.base_url + "/_local/health"
+    while time.monotonic() - started < timeout:
+        active = requests.get(health_url, timeout=10).json()["active_calls"]
+        peak = max(peak, active)
+        if active == 0:
+            break
+        time.sleep(0.2)
+    seconds = time.monotonic() - started
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        histories = list(pool.map(lambda sid: device.events(sid)["events"], sids))
+    outcomes: Counter[str] = Counter()
+    latencies: list[float] = []
+    for events in histories:
+        if not any(e["type"] == "ended" and "leg" not in e for e in events):
+            errors["not ended"] += 1
+        hooks = [e for e in events if e["type"] == "webhook"]
+        latencies.extend(e["ms"] for e in hooks)
+        errors["webhook not 200"] += sum(1 for e in hooks if e["status"] != 200)
+        errors["application error"] += sum(1 for e in events
+                                           if e["type"] == "application_error")
+        result = outcome(events)
+        outcomes[f"{result['type']}:{result['target']}"] += 1
+    latencies.sort()
+    ended = calls - errors["not started"] - errors["not ended"]
+    return {
+        "calls": calls, "ended": ended, "seconds": round(seconds, 2),
+        "launch_seconds": round(launched, 2),
+        "calls_per_second": round(ended / seconds, 1) if seconds else None,
+        "webhooks": len(latencies),
+        "webhooks_per_second": round(len(latencies) / seconds, 1) if seconds else None,
+        "webhook_ms": {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
+                       "max": latencies[-1] if latencies else None},
+        "peak_active_calls": peak, "outcomes": dict(outcomes),
+        "errors": {k: v for k, v in errors.items() if v},
+    }
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(share * len(values)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--scale", type=float, default=0.05,
+                        help="real seconds per simulated second, for its own stand-in")
+    parser.add_argument("--hold", type=float, default=60.0,
+                        help="simulated seconds a caller waits in a queue, at most")
+    parser.add_argument("--from", dest="caller", default=ACME)
+    parser.add_argument("--press", action="append", help="keys per <Gather> (default: - 1 1)")
+    parser.add_argument("--app", help="an app already running with a stand-in (make run)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="real seconds, at most")
+    args = parser.parse_args()
+    presses = args.press or ["-", "1", "1"]
+    if args.app:
+        device = LocalTwilio.discover(args.app)
+        if device is None:
+            print(f"{args.app}/healthz names no local Twilio stand-in", file=sys.stderr)
+            return 2
+        report = run_calls(device, args.calls, args.caller, presses, args.hold, args.timeout)
+    else:
+        with tempfile.TemporaryDirectory(prefix="standin-bench-") as tmp, \
+                own_stack(args.scale, Path(tmp)) as device:
+            report = run_calls(device, args.calls, args.caller, presses, args.hold,
+                               args.timeout)
+    report["scale"] = args.scale if not args.app else None
+    print(json.dumps(report, indent=2))
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
