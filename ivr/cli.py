@@ -14,8 +14,8 @@ import click
 from ivr.cli_agents import agents, queues
 from ivr.cli_common import hotline, instant
 from ivr.cli_hours import announce, hours
-from ivr.cli_users import users
 from ivr.cli_twilio_local import twilio_local
+from ivr.cli_users import users
 from ivr.clock import Clock
 from ivr.exceptions import FlowError, ImportRowsError, IvrError
 

@@ -73,7 +73,7 @@ def customer_app(customer: Customer) -> Flask:
 
 
 @contextmanager
-def serve(app: Flask) -> Iterator[str]:
+def serve(app: Any) -> Iterator[str]:
     """A WSGI app served over real HTTP on a free port, in a thread; its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -138,13 +138,18 @@ def webhooks(events: list[dict[str, Any]], kind: str | None = None) -> list[dict
 
 
 @contextmanager
-def hotline(config: dict[str, Any], scale: float = SCALE) -> Iterator[tuple[str, TwilioLocal]]:
-    """The real app (create_app with `config`) over HTTP, pointed at a stand-in that calls it:
-    (the app's URL, the stand-in)."""
+def hotline(config: dict[str, Any], scale: float = SCALE) -> Iterator[tuple[Flask, TwilioLocal]]:
+    """The real app (create_app with `config`), served over HTTP at its IVR_PUBLIC_URL and
+    pointed at a stand-in that calls it: (the app, the stand-in)."""
     from ivr import create_app
 
-    with stand_in("http://127.0.0.1:9", scale) as local:
-        app = create_app({**config, "TWILIO_API_URL": local.url})
-        with serve(app) as url:
-            local.world.app_url = url
-            yield url, local
+    served: dict[str, Flask] = {}
+
+    def wsgi(environ: Any, start_response: Any) -> Any:  # the app, once it is built
+        return served["app"](environ, start_response)
+
+    with stand_in("http://127.0.0.1:9", scale) as local, serve(wsgi) as url:
+        served["app"] = create_app({**config, "TWILIO_API_URL": local.url,
+                                    "TWILIO_ACCOUNT_SID": ACCOUNT, "IVR_PUBLIC_URL": url})
+        local.world.app_url = url
+        yield served["app"], local

@@ -6,24 +6,22 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from ivr.cli import main
-from ivr.settings import load_settings
+from ivr.dispatch import connect
+from ivr.services import set_worker_hotline
 from ivr.simulator_local import LocalTwilio, agent_of, outcome
-from ivr.telephony import Telephony
-from tests.helpers import TOKEN
-from tests.standin import ACCOUNT, Customer, hotline, serve_customer, stand_in
+from tests.standin import hotline
 
 ACME = "+33144001001"
 
 
 @pytest.fixture
 def served(r, env, clock) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (url, _local):
-        yield url
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (_app, local):
+        yield local.world.app_url
 
 
 def call_json(runner, *args: str) -> dict:  # type: ignore[no-untyped-def]
@@ -38,8 +36,10 @@ def test_a_call_waits_in_the_queue_until_hold_then_hangs_up(runner, served):
     assert data["outcome"] == {"type": "enqueue", "target": "technical_support"}
     paths = [step["path"].split("?")[0] for step in data["steps"]]
     assert paths[:4] == ["/voice/incoming", "/voice/step", "/voice/step", "/voice/step"]
-    assert paths[4:] == ["/voice/wait"] * (len(paths) - 4) and len(paths) >= 6  # a loop
+    assert paths[4:-1] == ["/voice/wait"] * (len(paths) - 5) and len(paths) >= 7  # a loop
     assert data["steps"][4]["params"]["QueuePosition"] == "1"
+    # the caller hung up: Twilio tells the <Enqueue> action how the call left the queue
+    assert data["steps"][-1]["params"]["QueueResult"] == "hangup"
 
 
 def test_the_transcript_shows_the_wait(runner, served):
@@ -48,59 +48,38 @@ def test_the_transcript_shows_the_wait(runner, served):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "= waiting in technical_support, position 1" in lines
-    assert ("  [fr-FR] Vous êtes en attente du support technique, en position 1. "
-            "Un technicien va vous répondre.") in lines
+    assert ("  [fr-FR] Vous êtes en attente du support technique. Vous êtes en première position."
+            in lines)
     assert lines[-1] == "= enqueue technical_support"
 
 
-@pytest.fixture
-def customer() -> Iterator[Customer]:
-    """A customer app whose routing sends the waiting call to agent a-support."""
-    with serve_customer() as found, stand_in(found.url) as local:
-        found.on("/healthz", f'{{"status": "ok", "twilio_local": "{local.url}"}}')
-        found.on("/voice/incoming", '<Response><Enqueue waitUrl="/voice/wait">'
-                 "technical_support</Enqueue></Response>")
-        found.on("/voice/wait", "<Response><Say>please wait</Say><Pause length='5'/>"
-                 "</Response>")
-        found.on("/voice/connect", '<Response><Dial action="/voice/dialed"><Number '
-                 'url="/voice/whisper?agent=a-support&amp;e=1">+33700000001</Number></Dial>'
-                 "</Response>")
-        found.on("/voice/whisper", "<Response><Say>ACME</Say></Response>")
-        found.on("/voice/dialed", "<Response><Hangup/></Response>")
-        found.local = local  # type: ignore[attr-defined]
-        yield found
+def test_a_caller_ends_with_the_agent_who_went_available(runner, r, env, clock):
+    """Issue 6's demo: a waiting call ends with {"type": "agent", "target": <that agent>}."""
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
+        service = app.extensions["ivr"]
+        set_worker_hotline(service)
 
+        def agent_goes_available() -> None:  # what `ivr agents status sophie available` does
+            device = LocalTwilio(local.url)
+            for _ in range(500):
+                if any(c["queue"] for c in device.calls()["calls"]):
+                    break
+                time.sleep(0.01)
+            for held in service.change_presence("sophie", "available")[1]:
+                connect(held.entry, held.res)  # the routing job, run here
 
-def route_first_waiting_call(customer: Customer, tmp_path: Path) -> threading.Thread:
-    """What the lead's routing will do: redirect the waiting call to /voice/connect."""
-    local = customer.local  # type: ignore[attr-defined]
-    phone = Telephony(load_settings({"TWILIO_API_URL": local.url, "TWILIO_ACCOUNT_SID": ACCOUNT,
-                                     "TWILIO_AUTH_TOKEN": TOKEN,
-                                     "IVR_INSTANCE_DIR": str(tmp_path)}))
-
-    def route() -> None:
-        device = LocalTwilio(local.url)
-        for _ in range(500):
-            waiting = [c for c in device.calls()["calls"] if c["queue"]]
-            if waiting:
-                phone.redirect(waiting[0]["sid"], customer.url + "/voice/connect")
-                return
-            time.sleep(0.01)
-
-    thread = threading.Thread(target=route, daemon=True)
-    thread.start()
-    return thread
-
-
-def test_a_call_bridged_to_an_agent_ends_with_the_agent(runner, customer, tmp_path):
-    router = route_first_waiting_call(customer, tmp_path)
-    data = call_json(runner, "--url", customer.url, "--hold", "600")
-    router.join(timeout=5)
-    assert data["outcome"] == {"type": "agent", "target": "a-support"}
-    paths = [step["path"] for step in data["steps"]]
-    assert paths[0] == "/voice/incoming" and "/voice/connect" in paths
-    assert paths[-1] == "/voice/dialed"  # the agent hung up after talking
-    assert "/voice/whisper?agent=a-support&e=1" not in paths  # the agent's side
+        thread = threading.Thread(target=agent_goes_available, daemon=True)
+        thread.start()
+        try:
+            data = call_json(runner, "--url", local.world.app_url, "--from", ACME, "--press",
+                             "-", "--press", "1", "--press", "1")
+        finally:
+            thread.join(timeout=5)
+            set_worker_hotline(None)
+    assert data["outcome"] == {"type": "agent", "target": "sophie"}
+    paths = [step["path"].split("?")[0] for step in data["steps"]]
+    assert "/voice/connect" in paths and paths[-1] == "/voice/dialed"
+    assert "/voice/whisper" not in paths  # the agent's side
 
 
 def test_outcomes_from_events():

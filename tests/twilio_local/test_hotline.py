@@ -1,29 +1,42 @@
-"""A whole call through the stand-in to the real app: from /voice/incoming into its queue."""
+"""Whole calls through the stand-in to the real app: into its queue, then to an agent."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from rq import SimpleWorker
 
-from ivr.simulator_local import LocalTwilio
-from tests.standin import HOTLINE, ended, hotline, of, until, webhooks
+from ivr.dispatch import JOB_QUEUE
+from ivr.jobs import rq_connection
+from ivr.services import set_worker_hotline
+from ivr.simulator_local import LocalTwilio, outcome
+from tests.standin import HOTLINE, ended, events_until, hotline, of, until, webhooks
 
 ACME = "+33144001001"
-WAITING = ("Vous êtes en attente du support technique, en position 1. "
-           "Un technicien va vous répondre.")
+WAITING = "Vous êtes en attente du support technique. Vous êtes en {} position."
+SOPHIE = "+33144002001"  # the demo support agent's phone
 
 
 @pytest.fixture
-def served(r, env, clock) -> Iterator[tuple[str, LocalTwilio]]:  # type: ignore[no-untyped-def]
-    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (url, local):
-        yield url, LocalTwilio(local.url)
+def served(r, env, clock) -> Iterator[tuple[object, LocalTwilio]]:  # type: ignore[no-untyped-def]
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
+        service = app.extensions["ivr"]
+        set_worker_hotline(service)  # the routing job runs in this process
+        yield service, LocalTwilio(local.url)
+        set_worker_hotline(None)
+
+
+def waiting(device: LocalTwilio, position: str) -> str:
+    sid = device.start_call(ACME, HOTLINE, ["-", "1", "1"])
+    events_until(device, sid, lambda e: e.get("text") == WAITING.format(position))
+    return sid
 
 
 def test_an_identified_caller_waits_in_technical_support(served, r):
-    url, device = served
+    service, device = served
     sid = device.start_call(ACME, HOTLINE, ["-", "1", "1"])
-    events = until(device, sid, "say", text=WAITING)
+    events = events_until(device, sid, lambda e: e.get("text") == WAITING.format("première"))
     paths = [e["path"].split("?")[0] for e in webhooks(events)]
     assert paths == ["/voice/incoming", "/voice/step", "/voice/step", "/voice/step",
                      "/voice/wait"]
@@ -35,14 +48,32 @@ def test_an_identified_caller_waits_in_technical_support(served, r):
     events = ended(device, sid)
     status = webhooks(events, "status")[0]
     assert (status["path"], status["status"]) == ("/voice/status", 200)
-    assert 0 < r.ttl(f"ivr:call:{sid}") <= 3600  # the app took the final status
+    assert service.queues is not None and r.exists(f"ivr:call:{sid}") == 1
 
 
 def test_the_second_caller_hears_position_2(served):
-    url, device = served
-    first = device.start_call(ACME, HOTLINE, ["-", "1", "1"])
-    until(device, first, "say", text=WAITING)
-    second = device.start_call(ACME, HOTLINE, ["-", "1", "1"])
-    until(device, second, "say", text=WAITING.replace("position 1", "position 2"))
+    _service, device = served
+    first = waiting(device, "première")
+    second = waiting(device, "2e")
     for sid in (first, second):
         device.hangup(sid)
+
+
+def test_the_agent_going_available_takes_the_first_caller(served):
+    service, device = served
+    first, second = waiting(device, "première"), waiting(device, "2e")
+    service.change_presence("sophie", "available")
+    SimpleWorker([JOB_QUEUE], connection=rq_connection(service.settings)).work(burst=True)
+    events = until(device, first, "bridged")
+    assert outcome(events) == {"type": "agent", "target": "sophie"}
+    assert of(events, "bridged")[0]["to"] == SOPHIE
+    whisper = [e for e in events if e["type"] == "say" and "leg" in e]
+    assert [e["text"] for e in whisper] == [
+        "Appel pour Support technique : ACME Industrie, contrat actif."]
+    events_until(device, second, lambda e: e.get("kind") == "wait"  # moved up
+                 and e["params"]["QueuePosition"] == "1")
+    events = ended(device, first)  # Sophie talks 20 s, then hangs up
+    dialed = webhooks(events, "action")[-1]
+    assert dialed["path"].startswith("/voice/dialed")
+    assert dialed["params"]["DialCallStatus"] == "completed"
+    device.hangup(second)
