@@ -79,8 +79,8 @@ def test_say_and_play_take_simulated_time(customer, device):
                 '<Pause length="4"/><Hangup/></Response>')
     events = ended(device, device.start_call(CALLER, HOTLINE))
     say, play, pause = of(events, "say")[0], of(events, "play")[0], of(events, "pause")[0]
-    assert 3 <= play["t"] - say["t"] < 4
-    assert 16 <= pause["t"] - play["t"] < 17  # two loops of an 8 s file
+    assert 3 <= play["t"] - say["t"] < 8  # margins: a real ms is 0.1 simulated s
+    assert 16 <= pause["t"] - play["t"] < 24  # two loops of an 8 s file, not three
     assert of(events, "ended")[0]["duration"] >= 23
 
 
@@ -123,7 +123,7 @@ def test_status_callback_reports_the_duration(customer, device):
     ended(device, device.start_call(CALLER, HOTLINE))
     status = customer.hits_to("/voice/status")[0]
     assert status.form["CallStatus"] == "completed"
-    assert 12 <= int(status.form["CallDuration"]) <= 14
+    assert 12 <= int(status.form["CallDuration"]) < 20
     assert status.signed is True
 
 
