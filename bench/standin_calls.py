@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def run_calls(device: LocalTwilio, calls: int, caller: str, presses: list[str], 
               timeout: float) -> dict[str, Any]:
     """Start `calls` calls at once, wait for them all to end, and sum up what happened."""
     errors: Counter[str] = Counter()
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
 
     def start(_: int) -> str | None:
@@ -145,6 +147,8 @@ def run_calls(device: LocalTwilio, calls: int, caller: str, presses: list[str], 
         "webhook_ms": {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
                        "max": latencies[-1] if latencies else None},
         "peak_active_calls": peak, "outcomes": dict(outcomes),
+        # other work on the machine slows everything: the 1-minute load before and after
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "errors": {k: v for k, v in errors.items() if v},
     }
 
