@@ -61,9 +61,9 @@ class LocalTwilio:
             timeout=wait + 10).json()
         return found
 
-    def follow(self, sid: str, wait: float = POLL_SECONDS) -> Iterator[dict[str, Any]]:
-        """Every event of the call as it happens, until it has ended."""
-        after = 0
+    def follow(self, sid: str, wait: float = POLL_SECONDS,
+               after: int = 0) -> Iterator[dict[str, Any]]:
+        """Every event of the call (from the `after`-th) as it happens, until it has ended."""
         while True:
             batch = self.events(sid, after, wait)
             yield from batch["events"]
@@ -119,8 +119,7 @@ class LocalCall:
                 self._show(event)
         except KeyboardInterrupt:
             self.local.hangup(self.sid)
-            for event in self.local.follow(self.sid, wait=2.0):
-                events.append(event)
+            events.extend(self.local.follow(self.sid, wait=2.0, after=len(events)))
         self.result.outcome = outcome(events)
         target = self.result.outcome["target"]
         self._note("end", f"{self.result.outcome['type']} {target or ''}".strip())
