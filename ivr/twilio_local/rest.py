@@ -5,31 +5,26 @@ from __future__ import annotations
 import io
 import time
 import wave
-from collections.abc import Iterable
-from datetime import datetime
-from email.utils import format_datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from ivr.twilio_local.model import (
-    FINAL,
-    Call,
-    HungUp,
-    Queue,
-    Redirected,
-    World,
-    new_sid,
-    utcnow,
-)
+from ivr.twilio_local.model import Call, HungUp, Queue, Redirected, World, new_sid, utcnow
 from ivr.twilio_local.runner import Runner
+from ivr.twilio_local.shapes import (
+    API,
+    call_json,
+    events_of,
+    int_of,
+    is_url,
+    member_json,
+    page,
+    queue_json,
+)
 from ivr.twilio_local.webhooks import Webhooks
 
-API = "/2010-04-01"
 bp = Blueprint("twilio_rest", __name__, url_prefix=API + "/Accounts/<account>")
-CALLBACK_EVENTS = frozenset({"initiated", "ringing", "answered", "completed"})
 FAULT_CODES = {429: 20429, 500: 20500, 502: 20500, 503: 20503, 504: 20504}
 NOT_IN_PROGRESS = 21220
 
@@ -90,87 +85,6 @@ def _next_fault(local: World, path: str) -> dict[str, Any] | None:
         return dict(fault)
 
 
-# -- shapes --------------------------------------------------------------------------------
-
-
-def rfc2822(moment: datetime | None) -> str | None:
-    return format_datetime(moment) if moment else None
-
-
-def call_json(call: Call) -> dict[str, Any]:
-    uri = f"{API}/Accounts/{call.account_sid}/Calls/{call.sid}"
-    duration = str(call.duration) if call.status in FINAL else None
-    return {
-        "sid": call.sid, "account_sid": call.account_sid, "api_version": "2010-04-01",
-        "date_created": rfc2822(call.created), "date_updated": rfc2822(call.updated),
-        "parent_call_sid": call.parent.sid if call.parent else None,
-        "to": call.to, "to_formatted": call.to, "from": call.from_,
-        "from_formatted": call.from_, "phone_number_sid": None, "status": call.status,
-        "start_time": rfc2822(call.started), "end_time": rfc2822(call.ended),
-        "duration": duration, "price": None, "price_unit": "USD",
-        "direction": call.direction, "answered_by": None, "forwarded_from": None,
-        "group_sid": None, "caller_name": None, "queue_time": str(call.queue_time),
-        "trunk_sid": None, "annotation": None, "uri": uri + ".json",
-        "subresource_uris": {name: f"{uri}/{name.title().replace('_', '')}.json"
-                             for name in ("notifications", "recordings", "events")},
-    }
-
-
-def queue_json(local: World, queue: Queue) -> dict[str, Any]:
-    uri = f"{API}/Accounts/{local.account_sid}/Queues/{queue.sid}"
-    return {
-        "sid": queue.sid, "account_sid": local.account_sid, "friendly_name": queue.name,
-        "current_size": len(queue.members), "max_size": queue.max_size,
-        "average_wait_time": local.average_wait(queue),
-        "date_created": rfc2822(queue.created), "date_updated": rfc2822(queue.updated),
-        "uri": uri + ".json", "subresource_uris": {"members": uri + "/Members.json"},
-    }
-
-
-def member_json(local: World, queue: Queue, call: Call, position: int) -> dict[str, Any]:
-    return {
-        "call_sid": call.sid, "queue_sid": queue.sid, "position": position,
-        "date_enqueued": rfc2822(call.enqueued),
-        "wait_time": int(local.clock.now() - call.sim_enqueued),
-        "uri": f"{API}/Accounts/{local.account_sid}/Queues/{queue.sid}/Members/{call.sid}.json",
-    }
-
-
-def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """One page of a list, with Twilio's paging keys (Page, PageSize)."""
-    size = _int(request.args.get("PageSize"), 50, 1, 1000)
-    number = _int(request.args.get("Page"), 0, 0, 10**6)
-    start = number * size
-    chunk = items[start:start + size]
-    filters = {k: v for k, v in request.args.items() if k not in ("Page", "PageSize",
-                                                                   "PageToken")}
-
-    def uri(n: int) -> str:
-        return f"{request.path}?" + urlencode({**filters, "PageSize": size, "Page": n})
-
-    return {key: chunk, "page": number, "page_size": size, "start": start,
-            "end": start + max(len(chunk) - 1, 0), "uri": uri(number),
-            "first_page_uri": uri(0), "previous_page_uri": uri(number - 1) if number else None,
-            "next_page_uri": uri(number + 1) if start + size < len(items) else None}
-
-
-def _int(raw: str | None, default: int, low: int, high: int) -> int:
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        return default
-    return min(max(value, low), high)
-
-
-def _url(raw: str | None) -> bool:
-    return bool(raw) and raw.startswith(("http://", "https://"))  # type: ignore[union-attr]
-
-
-def _events(values: Iterable[str]) -> frozenset[str] | None:
-    events = frozenset(word for value in values for word in value.replace(",", " ").split())
-    return events if events <= CALLBACK_EVENTS else None
-
-
 # -- Calls ---------------------------------------------------------------------------------
 
 
@@ -182,9 +96,9 @@ def create_call(account: str) -> ResponseReturnValue:
     if not form.get("From"):
         return error(400, 21603, "A 'From' phone number is required.")
     url, twiml = form.get("Url"), form.get("Twiml")
-    if not twiml and not _url(url):
+    if not twiml and not is_url(url):
         return error(400, 21205, f"Url is not a valid URL: {url!r}")
-    events = _events(form.getlist("StatusCallbackEvent") or ["completed"])
+    events = events_of(form.getlist("StatusCallbackEvent") or ["completed"])
     if events is None:
         return error(400, 21626, "StatusCallbackEvent: initiated, ringing, answered, completed")
     call = Call(new_sid("CA"), local.account_sid, form["From"], form["To"], "outbound-api",
@@ -194,7 +108,7 @@ def create_call(account: str) -> ResponseReturnValue:
                 status_callback=form.get("StatusCallback"),
                 status_callback_method=form.get("StatusCallbackMethod", "POST").upper(),
                 status_callback_events=events | {"completed"},
-                timeout=_int(form.get("Timeout"), 60, 1, 600), phone=local.phone(form["To"]))
+                timeout=int_of(form.get("Timeout"), 60, 1, 600), phone=local.phone(form["To"]))
     if not call.status_callback:
         call.status_callback_events = frozenset()
     local.add_call(call)
@@ -230,7 +144,7 @@ def update_call(account: str, sid: str) -> ResponseReturnValue:
     status, url, twiml = form.get("Status"), form.get("Url"), form.get("Twiml")
     if status not in (None, "completed", "canceled"):
         return error(400, 20001, f"Status must be completed or canceled, got {status!r}")
-    if url is not None and not _url(url):
+    if url is not None and not is_url(url):
         return error(400, 21205, f"Url is not a valid URL: {url!r}")
     if call.is_final:
         return error(400, NOT_IN_PROGRESS, "Call is not in-progress. Cannot redirect.")
@@ -275,7 +189,7 @@ def create_queue(account: str) -> ResponseReturnValue:
     local, name = world(), request.form.get("FriendlyName", "")
     if not name or len(name) > 64:
         return error(400, 20001, "FriendlyName is required (64 characters at most)")
-    size = _int(request.form.get("MaxSize"), 1000, 1, 5000)
+    size = int_of(request.form.get("MaxSize"), 1000, 1, 5000)
     with local.lock:
         if local.queue_named(name, create=False) is not None:
             return error(400, 22003, f"A queue named {name!r} already exists")
@@ -306,7 +220,7 @@ def update_queue(account: str, sid: str) -> ResponseReturnValue:
         return not_found()
     with local.lock:
         if form.get("MaxSize"):
-            queue.max_size = _int(form["MaxSize"], queue.max_size, 1, 5000)
+            queue.max_size = int_of(form["MaxSize"], queue.max_size, 1, 5000)
         if form.get("FriendlyName"):
             queue.name = form["FriendlyName"][:64]
         queue.updated = utcnow()
@@ -356,7 +270,7 @@ def fetch_member(account: str, sid: str, call_sid: str) -> ResponseReturnValue:
 def dequeue_member(account: str, sid: str, call_sid: str) -> ResponseReturnValue:
     """Take the member out of the queue at once and run the URL for it."""
     local, queue, url = world(), _queue(sid), request.form.get("Url")
-    if not _url(url):
+    if not is_url(url):
         return error(400, 21205, f"Url is not a valid URL: {url!r}")
     with local.lock:
         found = _member(queue, call_sid) if queue else None
