@@ -32,7 +32,7 @@ def call_json(runner, *args: str) -> dict:  # type: ignore[no-untyped-def]
 
 def test_a_call_waits_in_the_queue_until_hold_then_hangs_up(runner, served):
     data = call_json(runner, "--url", served, "--from", ACME, "--press", "-", "--press", "1",
-                     "--press", "1", "--hold", "30")
+                     "--press", "1", "--hold", "60")
     assert data["outcome"] == {"type": "enqueue", "target": "technical_support"}
     paths = [step["path"].split("?")[0] for step in data["steps"]]
     assert paths[:4] == ["/voice/incoming", "/voice/step", "/voice/step", "/voice/step"]
@@ -44,7 +44,7 @@ def test_a_call_waits_in_the_queue_until_hold_then_hangs_up(runner, served):
 
 def test_the_transcript_shows_the_wait(runner, served):
     result = runner.invoke(main, ["call", "--url", served, "--from", ACME, "--press", "-",
-                                  "--press", "1", "--press", "1", "--hold", "5"])
+                                  "--press", "1", "--press", "1", "--hold", "30"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "= waiting in technical_support, position 1" in lines
@@ -61,18 +61,23 @@ def test_a_caller_ends_with_the_agent_who_went_available(runner, r, env, clock):
 
         def agent_goes_available() -> None:  # what `ivr agents status sophie available` does
             device = LocalTwilio(local.url)
+            device.set_phone("+33144002001", talk=None)  # Sophie hangs up below
             for _ in range(500):
-                if any(c["queue"] for c in device.calls()["calls"]):
+                waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
+                if waiting:
                     break
                 time.sleep(0.01)
             for held in service.change_presence("sophie", "available")[1]:
                 connect(held.entry, held.res)  # the routing job, run here
+            for event in device.follow(waiting[0]):
+                if event["type"] == "bridged":
+                    device.hangup_leg(waiting[0])
 
         thread = threading.Thread(target=agent_goes_available, daemon=True)
         thread.start()
         try:
             data = call_json(runner, "--url", local.world.app_url, "--from", ACME, "--press",
-                             "-", "--press", "1", "--press", "1")
+                             "-", "--press", "1", "--press", "1", "--hold", "3000")
         finally:
             thread.join(timeout=5)
             set_worker_hotline(None)

@@ -223,6 +223,7 @@ class World:
         self.recordings: dict[str, float] = {}
         self.faults: deque[dict[str, Any]] = deque()
         self.stopping = threading.Event()
+        self.threads: set[threading.Thread] = set()  # calls' threads still running
         self.base_url = ""  # set once the server listens
 
     # -- calls -------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def dial_queue(run: Runner, noun: Any, action: str | None, method: str, timeout:
     gone = lambda: (bridge.connected.is_set() or bridge.ended.is_set()  # noqa: E731
                     or isinstance(member.pending, HungUp) or member.sim_ended is not None)
     try:
-        run.wait(timeout, gone)
+        run.wait(None, gone)  # the waiting caller's side hears the queue's url, then joins
         if bridge.connected.is_set() and not bridge.ended.is_set():
             run.emit("bridged", to=member.from_, call=member.sid, queue=queue.name, url=None)
             run.wait(limit, bridge.ended.is_set)

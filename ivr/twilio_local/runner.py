@@ -43,10 +43,19 @@ class Runner:
         self.sequence = 0
 
     def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run, name=f"call-{self.call.sid[:10]}",
-                                  daemon=True)
+        thread = threading.Thread(target=self._run_then_forget,
+                                  name=f"call-{self.call.sid[:10]}", daemon=True)
+        with self.world.lock:
+            self.world.threads.add(thread)
         thread.start()
         return thread
+
+    def _run_then_forget(self) -> None:
+        try:
+            self.run()
+        finally:
+            with self.world.lock:
+                self.world.threads.discard(threading.current_thread())
 
     # -- time ---------------------------------------------------------------------------
 

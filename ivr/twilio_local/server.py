@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import TracebackType
 
 from flask import Flask
@@ -62,16 +63,19 @@ class TwilioLocal:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Hang up every call, stop serving; returns within about a second."""
+    def stop(self, grace: float = 1.5) -> None:
+        """Hang up every call (waiting up to `grace` seconds for them to end), stop serving."""
         world = self.world
         world.stopping.set()
         with world.lock:
-            calls = list(world.calls.values())
+            calls, threads = list(world.calls.values()), list(world.threads)
         for call in calls:
             call.doorbell.set()
             with call.changed:
                 call.changed.notify_all()
+        deadline = time.monotonic() + grace
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

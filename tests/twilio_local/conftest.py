@@ -26,3 +26,11 @@ def local(customer: Customer) -> Iterator[TwilioLocal]:
 @pytest.fixture
 def device(local: TwilioLocal) -> LocalTwilio:
     return LocalTwilio(local.url)
+
+
+@pytest.fixture
+def timed_device(customer: Customer) -> Iterator[LocalTwilio]:
+    """For tests that measure simulated durations: one simulated second lasts 50 ms, so that
+    a machine busy with other work stalls a call by fewer simulated seconds."""
+    with stand_in(customer.url, scale=0.05) as found:
+        yield LocalTwilio(found.url)

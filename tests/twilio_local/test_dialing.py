@@ -32,7 +32,11 @@ def test_agent_answers_hears_the_whisper_then_is_bridged(customer, device):
     customer.on("/voice/incoming", DIAL)
     customer.on("/whisper", "<Response><Say>ACME Industrie, contrat actif</Say></Response>")
     customer.on("/dialed", "<Response><Say>merci</Say><Hangup/></Response>")
-    events = ended(device, device.start_call(CALLER, HOTLINE))
+    device.set_phone(AGENT, talk=None)  # until hung up below
+    sid = device.start_call(CALLER, HOTLINE)
+    until(device, sid, "bridged")
+    device.hangup_leg(sid)
+    events = ended(device, sid)
     kinds = [e["type"] for e in events if e["type"] in (
         "dial", "ringing", "answered", "bridged", "unbridged")]
     assert kinds == ["dial", "ringing", "answered", "bridged", "unbridged"]
@@ -48,9 +52,7 @@ def test_agent_answers_hears_the_whisper_then_is_bridged(customer, device):
     dialed = customer.hits_to("/dialed")[0]
     assert (dialed.form["DialCallStatus"], dialed.form["DialCallSid"],
             dialed.form["DialBridged"]) == ("completed", leg, "true")
-    # the agent talks 20 s from answering (the whisper included); under load a real
-    # millisecond is a tenth of a simulated second, hence the margins
-    assert 12 <= int(dialed.form["DialCallDuration"]) <= 24
+    assert int(dialed.form["DialCallDuration"]) >= 1  # the whisper
     statuses = [h.form["CallStatus"] for h in customer.hits_to("/leg-status")]
     assert statuses == ["initiated", "ringing", "in-progress", "completed"]
     # the caller's own requests: the leg's whisper is not one of them
@@ -58,16 +60,16 @@ def test_agent_answers_hears_the_whisper_then_is_bridged(customer, device):
         "/voice/incoming", "/dialed", "/voice/status"]
 
 
-def test_no_answer_after_the_dial_timeout(customer, device):
-    customer.on("/voice/incoming", DIAL)
+def test_no_answer_after_the_dial_timeout(customer, timed_device):
+    customer.on("/voice/incoming", DIAL.replace('timeout="15"', 'timeout="5"'))
     customer.on("/dialed", "<Response><Hangup/></Response>")
-    device.set_phone(AGENT, answer="no-answer")
-    events = ended(device, device.start_call(CALLER, HOTLINE))
+    timed_device.set_phone(AGENT, answer="no-answer")
+    events = ended(timed_device, timed_device.start_call(CALLER, HOTLINE))
     dialed = customer.hits_to("/dialed")[0]
     assert dialed.form["DialCallStatus"] == "no-answer" and "DialCallSid" not in dialed.form
     assert customer.hits_to("/whisper") == []
     ringing, action = of(events, "ringing")[0], webhooks(events, "action")[0]
-    assert 15 <= action["t"] - ringing["t"] < 25  # the Dial's timeout, not the default 30
+    assert 5 <= action["t"] - ringing["t"] < 30  # the Dial's timeout, not the default 30
     assert of(events, "bridged") == []
 
 
@@ -102,9 +104,9 @@ def test_the_agent_hangs_up_through_the_device_api(customer, device):
 
 
 def test_caller_hanging_up_while_the_agent_rings_cancels_the_leg(customer, device):
-    customer.on("/voice/incoming", DIAL)
+    customer.on("/voice/incoming", DIAL.replace('timeout="15"', 'timeout="600"'))
     customer.on("/dialed", "<Response/>")
-    device.set_phone(AGENT, ring=10)
+    device.set_phone(AGENT, ring=500)
     sid = device.start_call(CALLER, HOTLINE)
     until(device, sid, "ringing")
     device.hangup(sid)
@@ -131,8 +133,11 @@ def test_the_agent_presses_a_key_in_the_whisper(customer, device):
                 "<Say>press 1 to accept</Say></Gather><Hangup/></Response>")
     customer.on("/accept", "<Response><Say>accepted</Say></Response>")
     customer.on("/dialed", "<Response/>")
-    device.set_phone(AGENT, keys=["1"])
-    events = ended(device, device.start_call(CALLER, HOTLINE))
+    device.set_phone(AGENT, keys=["1"], talk=None)
+    sid = device.start_call(CALLER, HOTLINE)
+    until(device, sid, "bridged")
+    device.hangup_leg(sid)
+    events = ended(device, sid)
     assert customer.hits_to("/accept")[0].form["Digits"] == "1"
     assert len(of(events, "bridged")) == 1
 
@@ -166,7 +171,7 @@ def test_outbound_call_answered_with_a_key_reaches_an_agent(customer, device, lo
                 else "<Response><Hangup/></Response>")
     customer.on("/dialed", "<Response/>")
     customer.on("/callback-status", "<Response/>")
-    device.set_phone(client, keys=["1"], talk=60)
+    device.set_phone(client, keys=["1"], talk=600)  # the agent hangs up first, after 20 s
     call = rest(local).api.v2010.account.calls.create(
         to=client, from_=HOTLINE, url=customer.url + "/callback",
         status_callback=customer.url + "/callback-status",

@@ -61,6 +61,7 @@ def test_the_second_caller_hears_position_2(served):
 
 def test_the_agent_going_available_takes_the_first_caller(served):
     service, device = served
+    device.set_phone(SOPHIE, talk=None)  # she hangs up below
     first, second = waiting(device, "première"), waiting(device, "2e")
     service.change_presence("sophie", "available")
     SimpleWorker([JOB_QUEUE], connection=rq_connection(service.settings)).work(burst=True)
@@ -72,7 +73,8 @@ def test_the_agent_going_available_takes_the_first_caller(served):
         "Appel pour Support technique : ACME Industrie, contrat actif."]
     events_until(device, second, lambda e: e.get("kind") == "wait"  # moved up
                  and e["params"]["QueuePosition"] == "1")
-    events = ended(device, first)  # Sophie talks 20 s, then hangs up
+    device.hangup_leg(first)  # Sophie hangs up
+    events = ended(device, first)
     dialed = webhooks(events, "action")[-1]
     assert dialed["path"].startswith("/voice/dialed")
     assert dialed["params"]["DialCallStatus"] == "completed"

@@ -73,11 +73,11 @@ def test_action_on_empty_result_asks_the_action_without_digits(customer, device)
     assert "Digits" not in customer.hits_to("/empty")[0].form
 
 
-def test_say_and_play_take_simulated_time(customer, device):
+def test_say_and_play_take_simulated_time(customer, timed_device):
     text = "x" * 45  # 45 characters are spoken in 3 s
     customer.on("/voice/incoming", f'<Response><Say>{text}</Say><Play loop="2">a.mp3</Play>'
                 '<Pause length="4"/><Hangup/></Response>')
-    events = ended(device, device.start_call(CALLER, HOTLINE))
+    events = ended(timed_device, timed_device.start_call(CALLER, HOTLINE))
     say, play, pause = of(events, "say")[0], of(events, "play")[0], of(events, "pause")[0]
     assert 3 <= play["t"] - say["t"] < 8  # margins: a real ms is 0.1 simulated s
     assert 16 <= pause["t"] - play["t"] < 24  # two loops of an 8 s file, not three
@@ -118,9 +118,9 @@ def test_reject_ends_an_unanswered_call_busy(customer, device):
     assert customer.hits_to("/voice/status")[0].form["CallStatus"] == "busy"
 
 
-def test_status_callback_reports_the_duration(customer, device):
+def test_status_callback_reports_the_duration(customer, timed_device):
     customer.on("/voice/incoming", "<Response><Pause length='12'/></Response>")
-    ended(device, device.start_call(CALLER, HOTLINE))
+    ended(timed_device, timed_device.start_call(CALLER, HOTLINE))
     status = customer.hits_to("/voice/status")[0]
     assert status.form["CallStatus"] == "completed"
     assert 12 <= int(status.form["CallDuration"]) < 20
