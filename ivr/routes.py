@@ -11,13 +11,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ivr import voicemail
-from ivr.flows.engine import BadCall
+from ivr.flows.engine import EMPTY, BadCall
 from ivr.services import hotline
 from ivr.twiml import apology
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 
 def twiml(body: str) -> Response:

@@ -15,6 +15,7 @@ from ivr.clock import Clock
 from ivr.flows.call import Call, CallState
 from ivr.flows.fetch import Fetch
 from ivr.flows.flow import Flow
+from ivr.flows.nodes.base import STAY
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
 from ivr.live import Live
 from ivr.phones import mask, parse_phone
@@ -25,6 +26,9 @@ CALL_KEY = "ivr:call:{}"
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 MAX_HOPS = 200  # nodes run in one step; graph checks make loops impossible, this is a guard
+
+
+EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 
 class BadCall(ValueError):
@@ -127,8 +131,11 @@ class Engine:
                     fetched)
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
+            following = asked.receive(call)
+            if following == STAY:
+                return EMPTY
             state.node = None
-            self._run(call, asked.receive(call))
+            self._run(call, following)
         elif state.node:
             # an old or unexpected request: ask the current question again
             self._run(call, state.node)

@@ -167,3 +167,14 @@ def test_a_simulated_call_hears_its_place_then_hangs_up_leaving_nothing_behind(a
     assert queue.size(service.redis, "technical_support") == 0
     assert queue.entry(service.redis, result.steps[0]["params"]["CallSid"]).get("outcome") \
         == "abandoned"  # type: ignore[union-attr]
+
+
+def test_twilio_reporting_the_redirect_out_of_the_queue_changes_nothing(app, client, validator):
+    service = app.extensions["ivr"]
+    agents.set_state(service.redis, "sophie", "offline", service.clock.now(), ())
+    call = in_queue(client, validator, "CA1")
+    action = call.action_url("Enqueue")
+    assert call.post(action, QueueResult="redirected").verbs == []
+    # the call later comes back to the queue with the same action URL, and leaves for overflow
+    doc = call.post(action, QueueResult="leave")
+    assert doc.said()[0].startswith("Tous nos conseillers sont occupés")

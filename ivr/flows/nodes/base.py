@@ -24,6 +24,9 @@ PromptRef = Annotated[str, Ref("prompt")]
 ScheduleRef = Annotated[str, Ref("schedule")]
 QueueRef = Annotated[str, Ref("queue")]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
+# returned by `receive` for a report that changes nothing: the node goes on waiting, the call
+# state is left as it is (Twilio ignores the answer to such a report)
+STAY = "<stay>"
 
 
 class Node(BaseModel):

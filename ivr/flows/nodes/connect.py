@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from pydantic import Field, field_validator
 
 from ivr import queue
-from ivr.flows.nodes.base import Node, NodeRef, PromptRef, QueueRef
+from ivr.flows.nodes.base import STAY, Node, NodeRef, PromptRef, QueueRef
 from ivr.phones import parse_phone
 
 if TYPE_CHECKING:
@@ -87,8 +87,11 @@ class Enqueue(Node):
 
     def receive(self, call: Call) -> str | None:
         result = call.params.get("QueueResult", "")
-        if result in ("redirected", "bridged", "bridging-in-process"):
-            return None  # routing took the call to an agent: nothing more to say here
+        if result in ("redirected", "redirected-from-bridged", "bridged",
+                      "bridging-in-process"):
+            # routing took the call to an agent (Twilio reports it, and ignores our answer);
+            # the call may come back into the queue with this same action URL
+            return STAY
         outcome = "abandoned" if result == "hangup" else "overflow"
         call.write(lambda pipe: queue.left(pipe, call.sid, call.now, outcome))
         if result == "hangup" or self.overflow is None:
