@@ -1,10 +1,13 @@
 """Calls through the local Twilio stand-in: N callers at once, end to end, errors counted.
 
     .venv/bin/python bench/standin_calls.py --calls 200            # its own stack
+    .venv/bin/python bench/standin_calls.py --calls 500 --agents 20 # ... routed to 20 agents
     .venv/bin/python bench/standin_calls.py --app http://127.0.0.1:5000 --calls 50
 
-Without --app it starts its own: a Redis, the app (bench/standin_app.py, support open) under
-granian with 2 workers, and the stand-in as a process (`python -m ivr.twilio_local`). With
+Without --app it starts its own: a Redis, the app under granian with 2 workers, its clock
+shifted to a Monday morning (support open), and the stand-in as a process
+(`python -m ivr.twilio_local`); with --agents N, also `ivr worker` processes (--workers) and N
+agents, available, whose simulated phones answer and talk --talk simulated seconds. With
 --app it calls through the stand-in that app's /healthz names (e.g. under `make run`).
 Every call dials the hotline from --from, presses --press keys, and hangs up after --hold
 simulated seconds in a queue. Reported: calls per second (calls ended / seconds from the first
@@ -30,27 +33,32 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import redis
 import requests
+import yaml
 
+from ivr.agents import Agent
+from ivr.clock import Clock
 from ivr.runner import web_command
-from ivr.settings import LOCAL_ACCOUNT_SID
+from ivr.services import Hotline
+from ivr.settings import LOCAL_ACCOUNT_SID, load_settings
 from ivr.simulator_local import LocalTwilio, outcome
-from servers import BENCH_DIR, Server
-from stack import bench_redis, service_env
+from servers import Server
+from stack import OPEN_HOURS, bench_redis, service_env
 
 HOST = "127.0.0.1"
 HOTLINE = "+33825000463"
 ACME = "+33144001001"  # a demo client known by their number: confirm, then menu
+SHIPPED_FLOW = Path(__file__).resolve().parent.parent / "config" / "flow.yaml"
 
 
 class StandinApp:
-    """granian, 2 workers, as `make run` serves the app: on bench/standin_app.py."""
+    """granian, 2 workers, as `make run` serves the app."""
 
     name = "granian"
 
     def command(self, host: str, port: int) -> list[str]:
-        command = web_command(host, port, 2, "standin_app:app")
-        return [*command[:-1], "--working-dir", str(BENCH_DIR), command[-1]]
+        return web_command(host, port, 2)
 
 
 def free_port() -> int:
@@ -61,28 +69,65 @@ def free_port() -> int:
 
 
 @contextmanager
-def own_stack(scale: float, folder: Path) -> Iterator[LocalTwilio]:
-    """Redis, the app under granian and the stand-in process, all stopped on the way out."""
+def own_stack(scale: float, folder: Path, agents: int = 0, workers: int = 1,
+              talk: float = 10.0) -> Iterator[LocalTwilio]:
+    """Redis, the app under granian, the stand-in process and, with agents, `ivr worker`
+    processes, all stopped on the way out."""
     app_port, twilio_port = free_port(), free_port()
     app_url, twilio_url = f"http://{HOST}:{app_port}", f"http://{HOST}:{twilio_port}"
+    shift = (OPEN_HOURS - Clock().now()).total_seconds()
     with bench_redis(folder) as redis_url:
         env = {**service_env(redis_url, folder, app_url), "TWILIO_API_URL": twilio_url,
-               "TWILIO_ACCOUNT_SID": LOCAL_ACCOUNT_SID, "IVR_LOG_LEVEL": "WARNING"}
+               "TWILIO_ACCOUNT_SID": LOCAL_ACCOUNT_SID, "IVR_LOG_LEVEL": "WARNING",
+               "IVR_CLOCK_SHIFT": f"{shift:.3f}", "IVR_FLOW_FILE": str(no_wrapup(folder))}
+        redis.Redis.from_url(redis_url).flushdb()
         server = Server(StandinApp(), HOST, app_port, env, folder / "app.log")  # type: ignore[arg-type]
+        processes = []
         with (folder / "twilio.log").open("wb") as log:
-            stand_in = subprocess.Popen(
+            processes.append(subprocess.Popen(
                 [sys.executable, "-m", "ivr.twilio_local", "--port", str(twilio_port),
                  "--app-url", app_url, "--time-scale", str(scale)],
-                env=env, stdout=log, stderr=subprocess.STDOUT)
+                env=env, stdout=log, stderr=subprocess.STDOUT))
+            for _ in range(workers if agents else 0):
+                processes.append(subprocess.Popen([sys.executable, "-m", "ivr", "worker"],
+                                                  env=env, stdout=log, stderr=subprocess.STDOUT))
         try:
             server.wait_ready("/healthz")
             device = LocalTwilio(twilio_url)
             wait_answering(twilio_url + "/_local/health")
+            if agents:
+                staff(env, device, agents, talk)
             yield device
         finally:
-            stand_in.terminate()
-            stand_in.wait(timeout=10)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=10)
             server.stop()
+
+
+def no_wrapup(folder: Path) -> Path:
+    """The shipped flow without wrap-up and room for every caller: the app keeps real time
+    while the stand-in's calls run faster (--scale), so a real 30 s wrap-up would be most of
+    the bench, and the shipped queues send callers beyond 50 to a message."""
+    data = yaml.safe_load(SHIPPED_FLOW.read_text(encoding="utf-8"))
+    for settings in data["queues"].values():
+        settings.update(wrapup=0, max_size=10_000)
+    path = folder / "flow.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def staff(env: dict[str, str], device: LocalTwilio, count: int, talk: float) -> None:
+    """`count` technical support agents, available, their phones answering after a ring and
+    hanging up after `talk` simulated seconds; the demo agents stay on a break."""
+    service = Hotline(load_settings(env))
+    for n in range(count):
+        reach = f"+3314400{3000 + n}"
+        service.save_agent(Agent(id=f"bench{n}", name=f"Bench {n}", skills=("technical_support",),
+                                 reach=reach), ["technical_support"], [])
+        device.set_phone(reach, ring=1, talk=talk)
+        service.change_presence(f"bench{n}", "available")
 
 
 def wait_answering(url: str, timeout: float = 20) -> None:
@@ -170,6 +215,11 @@ def main() -> int:
     parser.add_argument("--press", action="append", help="keys per <Gather> (default: - 1 1)")
     parser.add_argument("--app", help="an app already running with a stand-in (make run)")
     parser.add_argument("--timeout", type=float, default=300.0, help="real seconds, at most")
+    parser.add_argument("--agents", type=int, default=0,
+                        help="agents available for technical support (own stack only)")
+    parser.add_argument("--workers", type=int, default=2, help="`ivr worker` processes")
+    parser.add_argument("--talk", type=float, default=10.0,
+                        help="simulated seconds an agent talks before hanging up")
     args = parser.parse_args()
     presses = args.press or ["-", "1", "1"]
     if args.app:
@@ -180,10 +230,11 @@ def main() -> int:
         report = run_calls(device, args.calls, args.caller, presses, args.hold, args.timeout)
     else:
         with tempfile.TemporaryDirectory(prefix="standin-bench-") as tmp, \
-                own_stack(args.scale, Path(tmp)) as device:
+                own_stack(args.scale, Path(tmp), args.agents, args.workers, args.talk) as device:
             report = run_calls(device, args.calls, args.caller, presses, args.hold,
                                args.timeout)
     report["scale"] = args.scale if not args.app else None
+    report["agents"] = args.agents
     print(json.dumps(report, indent=2))
     return 1 if report["errors"] else 0
 

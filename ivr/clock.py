@@ -15,6 +15,13 @@ class Clock:
         if at is not None:
             self.set(at)
 
+    @classmethod
+    def shifted(cls, seconds: float) -> Clock:
+        """Real time plus a fixed shift: every process given the same shift agrees."""
+        clock = cls()
+        clock.offset = timedelta(seconds=seconds)
+        return clock
+
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
 

@@ -48,7 +48,7 @@ class Hotline:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  r: redis.Redis | None = None) -> None:
         self.settings = settings
-        self.clock = clock or Clock()
+        self.clock = clock or Clock.shifted(settings.clock_shift)
         self.redis = r or connect(settings)
         self.flows = FlowStore(self.redis)
         self.queues = QueueCalls(self.redis, self.flows, self.clock, self.dispatch,

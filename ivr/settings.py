@@ -37,6 +37,7 @@ ENV_NAMES = {
     "IVR_CALL_TTL": "call_ttl",
     "IVR_FALLBACK_NUMBER": "fallback_number",
     "IVR_LOG_LEVEL": "log_level",
+    "IVR_CLOCK_SHIFT": "clock_shift",
     "IVR_TIMEZONE": "timezone",
     "IVR_RECORDS_DAYS": "records_days",
     "IVR_SECRET_KEY": "secret_key",
@@ -68,6 +69,7 @@ class Settings(BaseModel):
     call_ttl: int = Field(default=4 * 3600, ge=60)
     fallback_number: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    clock_shift: float = 0.0  # seconds added to the real time (development: time travel)
     timezone: str = "Europe/Paris"  # the contact centre's days (call records, figures)
     records_days: int = Field(default=90, ge=1, le=3660)
 
@@ -218,6 +220,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
             shown = "(hidden)" if field in SECRET_FIELDS else repr(values.get(field))
             problems.append(f"{name}={shown}: {error['msg']}")
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+    if settings.env == "production" and settings.clock_shift:
+        raise SettingsError("IVR_CLOCK_SHIFT: the clock cannot be shifted when IVR_ENV=production")
     if settings.env == "production" and not settings.validate_signatures:
         raise SettingsError("IVR_VALIDATE_SIGNATURES: cannot be turned off when IVR_ENV=production")
     return settings

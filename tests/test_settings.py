@@ -63,3 +63,17 @@ def test_sentinels_are_parsed_and_replace_the_embedded_redis():
     assert not settings.embedded_redis
     with pytest.raises(SettingsError, match="IVR_REDIS_SENTINELS"):
         load_settings({"IVR_REDIS_SENTINELS": "10.0.0.1"})
+
+
+def test_a_clock_shift_makes_every_process_agree_on_a_travelled_time():
+    from datetime import UTC, datetime, timedelta
+
+    from ivr.clock import Clock
+
+    settings = load_settings({"IVR_CLOCK_SHIFT": "86400"})
+    moved = Clock.shifted(settings.clock_shift).now() - datetime.now(UTC)
+    assert timedelta(hours=23, minutes=59) < moved < timedelta(days=1, minutes=1)
+    with pytest.raises(SettingsError, match="IVR_CLOCK_SHIFT: the clock cannot be shifted"):
+        load_settings({"IVR_CLOCK_SHIFT": "60", "IVR_ENV": "production",
+                       "TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+                       "IVR_SECRET_KEY": "k" * 40})
