@@ -65,12 +65,14 @@ def hours_calendar(first: datetime | None, days: int, name: str, lang: str) -> N
     for day in schedule.calendar(start, days, lang):
         if day.holiday:
             what = f"closed - holiday: {day.holiday}"
-        elif day.closure:
+        elif day.closure and not day.hours:
             what = f"closed - {day.closure}"
         elif not day.intervals:
             what = "closed"
         else:
-            what = ", ".join(str(i) for i in day.intervals)
+            what = ", ".join(str(i) for i in day.hours)
+            if day.closure:
+                what += f" (partly closed - {day.closure})"
         click.echo(f"{day.day:%a %Y-%m-%d}  {what}")
 
 

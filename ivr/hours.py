@@ -19,6 +19,8 @@ HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
 # how far next_open looks ahead before giving up (a schedule with no hours at all)
 HORIZON_DAYS = 800
 
+END_OF_DAY = time.max  # stands for 24:00, the end of a day
+
 Reason = Literal["open", "emergency", "holiday", "closure", "closed_day", "outside_hours"]
 
 
@@ -31,19 +33,36 @@ class Interval:
 
     @classmethod
     def parse(cls, text: str) -> Interval:
+        """'08:30-12:30'; '24:00' ends an interval at midnight ('00:00-24:00': all day)."""
         match = INTERVAL.match(text.strip())
         if not match:
             raise ValueError(f"opening interval must look like '08:30-12:30', got {text!r}")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            raise ValueError(f"not a time of day in {text!r}")
-        interval = cls(time(h1, m1), time(h2, m2))
+        if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
+            raise ValueError(f"not a time of day in {text!r} (24:00 may only end an interval)")
+        interval = cls(time(h1, m1), END_OF_DAY if h2 == 24 else time(h2, m2))
         if interval.end <= interval.start:
             raise ValueError(f"interval must end after it starts, got {text!r}")
         return interval
 
     def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        return f"{clock_text(self.start)}-{clock_text(self.end)}"
+
+
+def clock_text(moment: time) -> str:
+    """'08:30', and '24:00' for the end of the day."""
+    return "24:00" if moment == END_OF_DAY else f"{moment:%H:%M}"
+
+
+def _without(intervals: tuple[Interval, ...], start: time, end: time) -> tuple[Interval, ...]:
+    """The parts of `intervals` outside [start, end)."""
+    kept: list[Interval] = []
+    for interval in intervals:
+        if interval.start < start:
+            kept.append(Interval(interval.start, min(interval.end, start)))
+        if interval.end > end:
+            kept.append(Interval(max(interval.start, end), interval.end))
+    return tuple(kept)
 
 
 class HolidayRule(BaseModel):
@@ -70,14 +89,26 @@ class HolidayRule(BaseModel):
 
 
 class ClosureConfig(BaseModel):
-    """A dated closure: one day (`date`) or a range (`from`..`to`, both included)."""
+    """A dated closure: one day (`date`) or a range (`from`..`to`, both included); with
+    `from_time` it starts at that time of its first day, with `to_time` it ends at that time
+    of its last day (e.g. this afternoon: `{date: 2026-12-07, from_time: "13:30", ...}`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     day: date | None = Field(default=None, alias="date")
     start: date | None = Field(default=None, alias="from")
     end: date | None = Field(default=None, alias="to")
-    reason: str = Field(min_length=1)
+    from_time: time | None = None
+    to_time: time | None = None
+    reason: str = Field(min_length=1, max_length=200)
+
+    @field_validator("from_time", "to_time", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        """YAML reads an unquoted 13:30 as the number 810 (base 60): take it as 13:30."""
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return time(value // 60, value % 60)
+        return value
 
     @model_validator(mode="after")
     def _one_form(self) -> ClosureConfig:
@@ -87,6 +118,10 @@ class ClosureConfig(BaseModel):
             raise ValueError("a closure needs 'date', or both 'from' and 'to'")
         if self.start and self.end and self.end < self.start:
             raise ValueError(f"'to' ({self.end}) is before 'from' ({self.start})")
+        if (self.first == self.last and self.from_time and self.to_time
+                and self.to_time <= self.from_time):
+            raise ValueError(f"'to_time' ({self.to_time:%H:%M}) is not after 'from_time' "
+                             f"({self.from_time:%H:%M})")
         return self
 
     @property
@@ -96,6 +131,23 @@ class ClosureConfig(BaseModel):
     @property
     def last(self) -> date:
         return self.day or self.end  # type: ignore[return-value]
+
+    def hours_on(self, day: date) -> tuple[time, time] | None:
+        """The part [start, end) of `day` this closure covers, or None."""
+        if not self.first <= day <= self.last:
+            return None
+        start = self.from_time if self.from_time and day == self.first else time(0)
+        end = self.to_time if self.to_time and day == self.last else END_OF_DAY
+        return start, end
+
+    def describe(self) -> str:
+        """'2026-12-07 from 13:30', '2026-08-10 to 2026-08-14'."""
+        text = str(self.first) if self.first == self.last else f"{self.first} to {self.last}"
+        if self.from_time:
+            text += f" from {self.from_time:%H:%M}"
+        if self.to_time:
+            text += f" until {self.to_time:%H:%M}"
+        return text
 
 
 class ScheduleConfig(BaseModel):
@@ -166,16 +218,18 @@ class Status:
 
 @dataclass(frozen=True)
 class Day:
-    """One day of the opening calendar."""
+    """One day of the opening calendar: weekly `intervals`, and the `hours` actually open
+    once the holiday and dated closures are taken out."""
 
     day: date
     intervals: tuple[Interval, ...]
     holiday: str | None
     closure: str | None
+    hours: tuple[Interval, ...] = ()
 
     @property
     def open(self) -> bool:
-        return bool(self.intervals) and not self.holiday and not self.closure
+        return bool(self.hours)
 
 
 def _merged(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
@@ -220,16 +274,41 @@ class Schedule:
         return calendar.get(day)
 
     def closure(self, day: date) -> str | None:
-        """Reason of the dated closure covering `day`, or None."""
+        """Reason of the dated closure touching `day` (all of it or part), or None."""
         for closure in self.closures:
             if closure.first <= day <= closure.last:
                 return closure.reason
         return None
 
+    def closure_at(self, at: datetime) -> ClosureConfig | None:
+        """The dated closure covering the instant `at`, or None."""
+        local = at.astimezone(self.tz)
+        day, moment = local.date(), local.time().replace(tzinfo=None)
+        for closure in self.closures:
+            part = closure.hours_on(day)
+            if part and part[0] <= moment < part[1]:
+                return closure
+        return None
+
+    def open_hours(self, day: date) -> tuple[Interval, ...]:
+        """The intervals of `day` when the line is open: weekly hours less the public holiday
+        and the dated closures."""
+        intervals = self.weekly[day.weekday()]
+        if not intervals or self.holiday(day):
+            return ()
+        for closure in self.closures:
+            part = closure.hours_on(day)
+            if part:
+                intervals = _without(intervals, *part)
+        return intervals
+
     def day(self, day: date, lang: str = "fr") -> Day:
-        return Day(day, self.weekly[day.weekday()], self.holiday(day, lang), self.closure(day))
+        return Day(day, self.weekly[day.weekday()], self.holiday(day, lang), self.closure(day),
+                   self.open_hours(day))
 
     def _at(self, day: date, moment: time) -> datetime:
+        if moment == END_OF_DAY:
+            day, moment = day + timedelta(days=1), time(0)
         return datetime.combine(day, moment, tzinfo=self.tz).astimezone(UTC)
 
     def next_open(self, at: datetime, emergency: Emergency | None = None) -> datetime:
@@ -240,13 +319,23 @@ class Schedule:
         first = at.astimezone(self.tz).date()
         for offset in range(HORIZON_DAYS):
             day = first + timedelta(days=offset)
-            intervals = self.weekly[day.weekday()]
-            if not intervals or self.holiday(day) or self.closure(day):
-                continue
-            for interval in intervals:
+            for interval in self.open_hours(day):
                 if self._at(day, interval.end) > at:
                     return max(self._at(day, interval.start), at).astimezone(self.tz)
         raise ValueError(f"schedule {self.name!r} never opens within {HORIZON_DAYS} days")
+
+    def _closes_at(self, day: date, interval: Interval) -> datetime | None:
+        """When an open interval really ends: an interval to 24:00 goes on into the next day
+        when that opens at 00:00 (a line open round the clock); None beyond two weeks."""
+        for _ in range(14):
+            if interval.end != END_OF_DAY:
+                return self._at(day, interval.end).astimezone(self.tz)
+            day += timedelta(days=1)
+            following = self.open_hours(day)
+            if not following or following[0].start != time(0):
+                return self._at(day, time(0)).astimezone(self.tz)
+            interval = following[0]
+        return None
 
     def status(self, at: datetime, emergency: Emergency | None = None, lang: str = "fr") -> Status:
         """Open or closed at `at`, with the reason and the next opening."""
@@ -254,17 +343,19 @@ class Schedule:
         if emergency and emergency.active(at):
             return Status(False, "emergency", self.next_open(at, emergency),
                           closure=emergency.reason or None)
-        today = self.day(at.astimezone(self.tz).date(), lang)
-        if today.holiday:
-            return Status(False, "holiday", self.next_open(at), holiday=today.holiday)
-        if today.closure:
-            return Status(False, "closure", self.next_open(at), closure=today.closure)
-        for interval in today.intervals:
-            start, end = self._at(today.day, interval.start), self._at(today.day, interval.end)
+        today = at.astimezone(self.tz).date()
+        holiday = self.holiday(today, lang)
+        if holiday:
+            return Status(False, "holiday", self.next_open(at), holiday=holiday)
+        closure = self.closure_at(at)
+        if closure:
+            return Status(False, "closure", self.next_open(at), closure=closure.reason)
+        for interval in self.open_hours(today):
+            start, end = self._at(today, interval.start), self._at(today, interval.end)
             if start <= at < end:
                 return Status(True, "open", at.astimezone(self.tz),
-                              closes_at=end.astimezone(self.tz))
-        reason: Reason = "outside_hours" if today.intervals else "closed_day"
+                              closes_at=self._closes_at(today, interval))
+        reason: Reason = "outside_hours" if self.weekly[today.weekday()] else "closed_day"
         return Status(False, reason, self.next_open(at))
 
     def calendar(self, first: date, days: int, lang: str = "fr") -> list[Day]:

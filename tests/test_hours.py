@@ -330,6 +330,73 @@ def test_calendar_names_holidays_and_closures():
     assert [str(i) for i in days[0].intervals] == ["08:30-12:30", "13:30-17:30"]
 
 
+# -- closures of part of a day, 24:00 --------------------------------------------------------
+
+
+AFTERNOON = [{"date": "2026-12-07", "from_time": "13:30", "reason": "séminaire annuel"}]
+
+
+@pytest.mark.parametrize(("instant", "reason", "next_open"), [
+    ("2026-12-07T12:29:59+01:00", "open", "2026-12-07T12:29:59+01:00"),
+    ("2026-12-07T12:45:00+01:00", "outside_hours", "2026-12-08T08:30:00+01:00"),
+    ("2026-12-07T13:30:00+01:00", "closure", "2026-12-08T08:30:00+01:00"),
+    ("2026-12-07T23:59:59+01:00", "closure", "2026-12-08T08:30:00+01:00"),
+    ("2026-12-08T08:30:00+01:00", "open", "2026-12-08T08:30:00+01:00"),
+])
+def test_closure_from_a_time_closes_the_rest_of_the_day(instant, reason, next_open):
+    status = schedule(closures=AFTERNOON).status(at(instant))
+    assert (status.reason, status.next_open) == (reason, at(next_open))
+    assert status.closure == ("séminaire annuel" if reason == "closure" else None)
+
+
+def test_closure_between_two_times_leaves_the_rest_of_the_day_open():
+    closed = schedule(closures=[{"date": "2026-12-07", "from_time": "10:00", "to_time": "11:00",
+                                 "reason": "exercice incendie"}])
+    assert closed.status(at("2026-12-07T10:30:00+01:00")).next_open == at(
+        "2026-12-07T11:00:00+01:00")
+    assert closed.status(at("2026-12-07T09:59:00+01:00")).closes_at == at(
+        "2026-12-07T10:00:00+01:00")
+    [monday] = closed.calendar(date(2026, 12, 7), 1)
+    assert [str(i) for i in monday.hours] == ["08:30-10:00", "11:00-12:30", "13:30-17:30"]
+    assert monday.closure == "exercice incendie" and monday.open
+
+
+def test_closure_range_with_times_at_both_ends():
+    closed = schedule(closures=[{"from": "2026-12-07", "to": "2026-12-09", "from_time": "15:00",
+                                 "to_time": "10:00", "reason": "déménagement"}])
+    hours = [[str(i) for i in d.hours] for d in closed.calendar(date(2026, 12, 7), 4)]
+    assert hours == [["08:30-12:30", "13:30-15:00"], [], ["10:00-12:30", "13:30-17:30"],
+                     ["08:30-12:30", "13:30-17:30"]]
+
+
+def test_unquoted_yaml_times_are_read_as_times():
+    # YAML 1.1 reads 13:30 as the base-60 number 810
+    closed = schedule(closures=[{"date": "2026-12-07", "from_time": 810, "reason": "x"}])
+    assert closed.closures[0].from_time == time(13, 30)
+
+
+def test_closure_times_in_the_wrong_order_are_refused():
+    with pytest.raises(ValidationError, match="'to_time' .11:00. is not after 'from_time'"):
+        schedule(closures=[{"date": "2026-12-07", "from_time": "14:00", "to_time": "11:00",
+                            "reason": "x"}])
+
+
+def test_24_00_ends_the_day_and_a_line_open_round_the_clock_never_closes():
+    always = schedule(weekly={day: ["00:00-24:00"] for day in WEEKDAYS}, holidays=None)
+    status = always.status(at("2026-12-07T23:59:59+01:00"))
+    assert status.open and status.closes_at is None
+    assert [str(i) for i in always.weekly[0]] == ["00:00-24:00"]
+
+
+def test_evening_to_midnight_closes_at_midnight_and_chains_into_the_next_day():
+    late = schedule(weekly={"monday": ["18:00-24:00"], "tuesday": ["00:00-02:00"]},
+                    holidays=None)
+    status = late.status(at("2026-12-07T23:00:00+01:00"))
+    assert status.open and status.closes_at == at("2026-12-08T02:00:00+01:00")
+    assert late.status(at("2026-12-08T01:00:00+01:00")).open
+    assert late.next_open(at("2026-12-08T02:00:00+01:00")) == at("2026-12-14T18:00:00+01:00")
+
+
 # -- emergency closure ---------------------------------------------------------------------
 
 
@@ -389,7 +456,8 @@ def test_status_as_json():
 @pytest.mark.parametrize(("fields", "message"), [
     ({"weekly": {"monday": ["8:30-12:30"]}}, "must look like '08:30-12:30', got '8:30-12:30'"),
     ({"weekly": {"monday": ["08h30-12h30"]}}, "must look like '08:30-12:30'"),
-    ({"weekly": {"monday": ["08:30-24:00"]}}, "not a time of day in '08:30-24:00'"),
+    ({"weekly": {"monday": ["08:30-24:30"]}}, "not a time of day in '08:30-24:30'"),
+    ({"weekly": {"monday": ["24:00-24:00"]}}, "not a time of day in '24:00-24:00'"),
     ({"weekly": {"monday": ["08:60-12:00"]}}, "not a time of day"),
     ({"weekly": {"monday": ["12:30-08:30"]}}, "must end after it starts, got '12:30-08:30'"),
     ({"weekly": {"monday": ["08:30-08:30"]}}, "must end after it starts"),

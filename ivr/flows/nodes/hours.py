@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 
 
 class CheckHours(Node):
-    """Open -> `open`; emergency closure -> `emergency`; public holiday -> `holiday`;
-    otherwise closed, or either optional branch missing -> `closed`.
+    """Open -> `open`; emergency closure -> `emergency`; public holiday -> `holiday`; dated
+    closure -> `closure`; otherwise closed, or an optional branch missing -> `closed`.
 
     Sets `next_open` (spoken 'lundi 28 décembre à 8 h 30'), `holiday` and `closure`.
     With `by_agency`, an identified caller's agency schedule is used instead of `schedule`.
@@ -26,6 +26,7 @@ class CheckHours(Node):
     closed: NodeRef
     emergency: NodeRef | None = None
     holiday: NodeRef | None = None
+    closure: NodeRef | None = None
 
     def enter(self, call: Call) -> str | None:
         schedule = call.schedule(self.schedule, self.by_agency)
@@ -41,4 +42,6 @@ class CheckHours(Node):
             return self.emergency
         if status.reason == "holiday" and self.holiday:
             return self.holiday
+        if status.reason == "closure" and self.closure:
+            return self.closure
         return self.closed
