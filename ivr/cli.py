@@ -11,13 +11,15 @@ from typing import Any
 
 import click
 
+from ivr.cli_admin import audit, guard
 from ivr.cli_agents import agents, queues
-from ivr.cli_common import hotline, instant
+from ivr.cli_common import acting, as_option, hotline, instant
+from ivr.cli_flow import flow
 from ivr.cli_hours import announce, hours
 from ivr.cli_twilio_local import twilio_local
 from ivr.cli_users import users
 from ivr.clock import Clock
-from ivr.exceptions import FlowError, ImportRowsError, IvrError
+from ivr.exceptions import ImportRowsError, IvrError
 
 HOTLINE_NUMBER = "+33825000463"
 
@@ -36,6 +38,9 @@ main.add_command(agents)
 main.add_command(queues)
 main.add_command(users)
 main.add_command(twilio_local)
+main.add_command(flow)
+main.add_command(guard)
+main.add_command(audit)
 
 
 # -- ivr call ------------------------------------------------------------------------------
@@ -54,8 +59,10 @@ main.add_command(twilio_local)
 @click.option("--hold", default=60.0, show_default=True, type=click.FloatRange(0, 14400),
               help="Through a local Twilio stand-in: seconds a call waits in a queue, at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print steps and outcome as JSON.")
+@click.option("--flow-version", type=int, help="Try saved flow version N instead of the "
+              "published one (in-process only).")
 def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], url: str | None,
-         hold: float, as_json: bool) -> None:
+         hold: float, as_json: bool, flow_version: int | None) -> None:
     """Simulate a call: hear what the caller hears, press keys."""
     from ivr.settings import load_settings
     from ivr.simulator import (
@@ -74,16 +81,19 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
     if url:
-        if at is not None:
-            raise click.UsageError("--at sets the clock of an in-process call; "
-                                   "a server at --url keeps its own clock")
+        if at is not None or flow_version is not None:
+            raise click.UsageError("--at and --flow-version are for an in-process call; "
+                                   "a server at --url keeps its own clock and flow")
         transport: Any = HttpTransport()
         base = url
     else:
         from ivr import create_app
+        from ivr.trial import use_version
 
         try:
             app = create_app({"CLOCK": Clock(at)})
+            if flow_version is not None:
+                use_version(app.extensions["ivr"], flow_version)
         except IvrError as exc:
             raise click.ClickException(str(exc)) from None
         transport = FlaskTransport(app)
@@ -105,50 +115,6 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
 
 
-# -- ivr flow ------------------------------------------------------------------------------
-
-
-@main.group()
-def flow() -> None:
-    """Validate and publish call flows."""
-
-
-def _load(path: Path) -> Any:
-    from ivr.flows.loader import load_file
-
-    try:
-        return load_file(path)
-    except FlowError as exc:
-        for problem in exc.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        raise SystemExit(1) from None
-
-
-@flow.command("validate")
-@click.argument("path", type=click.Path(path_type=Path))
-def flow_validate(path: Path) -> None:
-    """Check a flow file; each error is printed with its line and place."""
-    loaded = _load(path)
-    click.echo(f"{path}: valid ({len(loaded.nodes)} nodes, version {loaded.version})")
-
-
-@flow.command("publish")
-@click.argument("path", type=click.Path(path_type=Path))
-def flow_publish(path: Path) -> None:
-    """Make a flow file the one new calls start on (calls in progress keep theirs)."""
-    loaded = _load(path)
-    service = hotline()
-    version = service.flows.publish(loaded, service.clock.now(), by=f"cli:{path.name}")
-    click.echo(f"published version {version}")
-
-
-@flow.command("history")
-def flow_history() -> None:
-    """Published versions, newest first."""
-    for item in hotline().flows.history():
-        click.echo(f"{item['version']}  {item['at']}  {item.get('by', '')}")
-
-
 # -- ivr clients ---------------------------------------------------------------------------
 
 
@@ -159,13 +125,15 @@ def clients() -> None:
 
 @clients.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def clients_import(path: Path) -> None:
-    """Upsert clients from a CSV export; a file with any bad row is refused whole."""
-    from ivr import directory
+@as_option
+def clients_import(path: Path, by: str) -> None:
+    """Upsert clients from a CSV export (comma or semicolon); a file with any bad row is
+    refused whole."""
+    from ivr.admin.clients import import_clients
 
     service = hotline()
     try:
-        count = directory.import_csv(service.redis, path)
+        count = import_clients(service, path.read_bytes(), path.name, acting(service, by))
     except ImportRowsError as exc:
         for problem in exc.problems:
             click.echo(f"{path}: {problem}", err=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from ivr.cli_common import hotline, instant
+from ivr.cli_common import acting, as_option, hotline, instant
+from ivr.exceptions import IvrError
 
 
 @click.group()
@@ -80,22 +81,83 @@ def hours_calendar(first: datetime | None, days: int, name: str, lang: str) -> N
 @click.argument("action", type=click.Choice(["close", "end", "show"]))
 @click.option("--until", callback=instant, help="When the line reopens (for close).")
 @click.option("--reason", default="", help="Why (kept for admins).")
-def hours_emergency(action: str, until: datetime | None, reason: str) -> None:
+@as_option
+def hours_emergency(action: str, until: datetime | None, reason: str, by: str) -> None:
     """Close the line now until --until (it reopens by itself), end it, or show it."""
-    from ivr import live
+    from ivr.admin import switches
 
     service = hotline()
     if action == "close":
-        if until is None or until <= service.clock.now():
+        if until is None:
             raise click.BadParameter("needs a future --until", param_hint="--until")
-        live.close_emergency(service.redis, service.clock.now(), until, reason)
+        try:
+            switches.set_emergency(service, until, reason, acting(service, by))
+        except IvrError as exc:
+            raise click.BadParameter(str(exc), param_hint="--until") from None
     elif action == "end":
-        live.end_emergency(service.redis)
-    emergency = live.read(service.redis).emergency
-    if emergency and emergency.active(service.clock.now()):
-        click.echo(f"emergency closure until {emergency.until.isoformat()} {emergency.reason}")
+        switches.end_emergency(service, acting(service, by))
+    emergency = switches.active(service)["emergency"]
+    if emergency:
+        click.echo(f"emergency closure until {emergency['until']} {emergency['reason']}")
     else:
         click.echo("no emergency closure")
+
+
+@hours.group("closure")
+def hours_closure() -> None:
+    """Dated closures (callers hear the reason and when the line reopens)."""
+
+
+@hours_closure.command("add")
+@click.argument("schedule")
+@click.option("--date", "first", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The day (or first day) of the closure.")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
+@click.option("--from-time", type=click.DateTime(["%H:%M"]), help="Closed from this time of "
+              "the first day.")
+@click.option("--to-time", type=click.DateTime(["%H:%M"]), help="Until this time of the last day.")
+@click.option("--reason", required=True, help="What callers hear, e.g. 'séminaire annuel'.")
+@as_option
+def hours_closure_add(schedule: str, first: datetime, last: datetime | None,
+                      from_time: datetime | None, to_time: datetime | None, reason: str,
+                      by: str) -> None:
+    """Close SCHEDULE on a date (a new published flow version)."""
+    from ivr.admin import flows
+
+    service = hotline()
+    try:
+        revision = flows.add_closure(
+            service, schedule, first.date(), last.date() if last else None, reason,
+            acting(service, by), from_time.time() if from_time else None,
+            to_time.time() if to_time else None)
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"closure added: published version {revision.number}")
+
+
+@hours_closure.command("list")
+@click.argument("schedule", default="support")
+def hours_closure_list(schedule: str) -> None:
+    """The dated closures of SCHEDULE, numbered for `remove`."""
+    service = hotline()
+    for n, closure in enumerate(_schedule(service, schedule).closures, 1):
+        click.echo(f"{n}  {closure.describe()}  {closure.reason}")
+
+
+@hours_closure.command("remove")
+@click.argument("schedule")
+@click.argument("number", type=click.IntRange(1))
+@as_option
+def hours_closure_remove(schedule: str, number: int, by: str) -> None:
+    """Remove closure NUMBER (as listed) of SCHEDULE."""
+    from ivr.admin import flows
+
+    service = hotline()
+    try:
+        revision = flows.remove_closure(service, schedule, number - 1, acting(service, by))
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"closure removed: published version {revision.number}")
 
 
 @click.command()
@@ -104,18 +166,31 @@ def hours_emergency(action: str, until: datetime | None, reason: str) -> None:
 @click.option("--en", "text_en", help="Text in English.")
 @click.option("--until", callback=instant, help="When it stops being played.")
 @click.option("--clear", is_flag=True, help="Withdraw it now.")
+@as_option
 def announce(name: str, text_fr: str | None, text_en: str | None, until: datetime | None,
-             clear: bool) -> None:
-    """Set (or --clear) the announcement played at announcement node NAME (e.g. incident)."""
-    from ivr import live
+             clear: bool, by: str) -> None:
+    """Set (or --clear) the announcement played at announcement node NAME (e.g. incident);
+    `ivr announce show` lists those playing."""
+    from ivr.admin import switches
 
     service = hotline()
-    if clear:
-        live.withdraw(service.redis, name)
-        click.echo(f"announcement {name} withdrawn")
+    if name == "show" and not (text_fr or text_en or until or clear):
+        playing = switches.active(service)["announcements"]
+        if not playing:
+            click.echo("no announcement")
+        for key, item in playing.items():
+            texts = "  ".join(f"[{lang}] {text}" for lang, text in item["text"].items())
+            click.echo(f"{key} until {item['until']}  {texts}")
         return
-    texts = {k: v for k, v in (("fr", text_fr), ("en", text_en)) if v}
-    if not texts or until is None:
-        raise click.UsageError("give --fr and/or --en, and --until")
-    live.announce(service.redis, name, texts, until)
+    try:
+        if clear:
+            switches.clear_announcement(service, name, acting(service, by))
+            click.echo(f"announcement {name} withdrawn")
+            return
+        given = {k: v for k, v in (("fr", text_fr), ("en", text_en)) if v}
+        if not given or until is None:
+            raise click.UsageError("give --fr and/or --en, and --until")
+        switches.set_announcement(service, name, given, until, acting(service, by))
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"announcement {name} until {until.isoformat()}")

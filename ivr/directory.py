@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -168,9 +169,36 @@ def _describe(error: Any) -> str:
     return f"{field}: {error['msg']}"
 
 
-def parse_csv(lines: Iterable[str]) -> list[Client]:
-    """Clients from a CSV export; any bad row refuses the whole file, each reported by line."""
-    reader = csv.DictReader(lines)
+MAX_ROWS = 50_000
+# a cell a spreadsheet would run as a formula (CSV injection); phones may start with '+'
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _delimiter(first_line: str) -> str:
+    """',' or ';' (as French spreadsheets export CSV), whichever the header uses."""
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def _cell_problems(row: dict[str, str], line: int) -> list[str]:
+    problems = []
+    for column, value in row.items():
+        text = (value or "").strip() if column != "phones" else ""
+        if text.startswith(FORMULA_START) and column in COLUMNS:
+            problems.append(f"line {line}: {column}: starts with {text[0]!r}, which a spreadsheet "
+                            "would run as a formula; remove it")
+    for column in ("contract_start", "contract_end"):
+        text = (row.get(column) or "").strip()
+        if text and not _PLAIN_DATE.match(text):
+            problems.append(f"line {line}: {column}: date must be YYYY-MM-DD, got {text[:20]!r}")
+    return problems
+
+
+def parse_csv(lines: Iterable[str], agencies: Iterable[str] | None = None,
+              delimiter: str = ",") -> list[Client]:
+    """Clients from a CSV export; any bad row refuses the whole file, each reported by line.
+    With `agencies`, a client's agency must be one of them."""
+    reader = csv.DictReader(lines, delimiter=delimiter)
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -178,19 +206,31 @@ def parse_csv(lines: Iterable[str]) -> list[Client]:
     unknown = [c for c in header if c not in COLUMNS]
     if unknown:
         raise ImportRowsError([f"line 1: unknown column(s): {', '.join(unknown)}"])
+    known_agencies = set(agencies) if agencies is not None else None
     problems: list[str] = []
     clients: list[Client] = []
     seen: dict[str, int] = {}
     line = 1
-    for row in reader:
+    for count, row in enumerate(reader, 1):
         line = reader.line_num
+        if count > MAX_ROWS:
+            raise ImportRowsError([f"line {line}: more than {MAX_ROWS} clients in one file; "
+                                   "split it"])
         if None in row:
             problems.append(f"line {line}: more cells than columns")
+            continue
+        cell_problems = _cell_problems(row, line)
+        if cell_problems:
+            problems.extend(cell_problems)
             continue
         try:
             client = Client.model_validate(_row_to_client(row))
         except ValidationError as exc:
             problems.extend(f"line {line}: {_describe(e)}" for e in exc.errors())
+            continue
+        if known_agencies is not None and client.agency not in known_agencies:
+            problems.append(f"line {line}: agency: {client.agency!r} is not an agency of the "
+                            f"flow ({', '.join(sorted(known_agencies))})")
             continue
         if client.id in seen:
             problems.append(f"line {line}: client_id {client.id} already on line {seen[client.id]}")
@@ -202,16 +242,23 @@ def parse_csv(lines: Iterable[str]) -> list[Client]:
     return clients
 
 
-def import_csv(r: redis.Redis, path: Path) -> int:
-    """Upsert every client of a CSV file, or none of them."""
-    data = path.read_bytes()
+def read_csv(data: bytes, agencies: Iterable[str] | None = None) -> list[Client]:
+    """Clients from the bytes of a CSV file (UTF-8, comma or semicolon separated)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportRowsError([f"line {line}: not UTF-8 text; export the file as "
                                "'CSV UTF-8'"]) from None
-    return save_clients(r, parse_csv(io.StringIO(text, newline="")))
+    if "\x00" in text:
+        raise ImportRowsError(["line 1: this is not a text file (CSV)"])
+    first = text.split("\n", 1)[0]
+    return parse_csv(io.StringIO(text, newline=""), agencies, _delimiter(first))
+
+
+def import_csv(r: redis.Redis, path: Path, agencies: Iterable[str] | None = None) -> int:
+    """Upsert every client of a CSV file, or none of them."""
+    return save_clients(r, read_csv(path.read_bytes(), agencies))
 
 
 def client_summary(client: Client) -> dict[str, Any]:

@@ -98,3 +98,24 @@ def flagged(r: redis.Redis) -> dict[str, dict[str, Any]]:
     """Client ids attacked from many numbers, for admins."""
     raw: dict[str, str] = r.hgetall(FLAGGED_KEY)  # type: ignore[assignment]
     return {cid: json.loads(value) for cid, value in raw.items()}
+
+
+def locked_numbers(r: redis.Redis, now: datetime) -> dict[str, datetime]:
+    """Caller numbers locked out at `now`, with when each lock ends (for admins)."""
+    keys = list(r.scan_iter(LOCK_KEY.format("*"), count=500))
+    values = r.mget(keys) if keys else []
+    found = {}
+    for key, value in zip(keys, values, strict=True):
+        until = float(value or 0)
+        if until > now.timestamp():
+            found[key.split(":", 3)[3]] = datetime.fromtimestamp(until, now.tzinfo)
+    return dict(sorted(found.items()))
+
+
+def unlock(r: redis.Redis, number: str) -> bool:
+    """Lift a number's lock-out and forget its failures; False when it was not locked."""
+    pipe = r.pipeline(transaction=True)
+    pipe.delete(LOCK_KEY.format(number))
+    pipe.delete(NUMBER_FAILS_KEY.format(number))
+    removed, _ = pipe.execute()
+    return bool(removed)

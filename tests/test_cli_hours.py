@@ -200,7 +200,7 @@ def test_emergency_is_over_once_until_has_passed(published):
 
 @pytest.mark.parametrize(("args", "message"), [
     ([], "needs a future --until"),
-    (["--until", "2020-01-01T10:00:00+01:00"], "needs a future --until"),
+    (["--until", "2020-01-01T10:00:00+01:00"], "needs an end in the future"),
     (["--until", "2030-01-01T10:00:00"], "time must carry its UTC offset"),
 ])
 def test_emergency_close_needs_a_future_until(published, args, message):

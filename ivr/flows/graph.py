@@ -24,6 +24,11 @@ def check(config: FlowConfig) -> list[Problem]:
     return problems
 
 
+def check_references(config: FlowConfig) -> list[Problem]:
+    """Names that do not resolve and incomplete prompts (checks that need no whole graph)."""
+    return _references(config) + _prompts(config)
+
+
 def _references(config: FlowConfig) -> list[Problem]:
     known: dict[str, Mapping[str, object]] = {
         "node": config.nodes, "prompt": config.prompts, "schedule": config.schedules,

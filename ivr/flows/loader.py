@@ -53,11 +53,39 @@ def from_data(data: dict[str, Any], source: str = "flow",
             _place(tuple(str(p) for p in e["loc"]), lines, e["msg"].removeprefix("Value error, "))
             for e in exc.errors()
         ]
-        raise FlowError(problems, source) from None
+        problems += [_place(place, lines, msg) for place, msg in _graph_without(data, exc)]
+        raise FlowError(sorted(problems, key=_line_of), source) from None
     graph_problems = graph.check(config)
     if graph_problems:
         raise FlowError([_place(place, lines, msg) for place, msg in graph_problems], source)
     return Flow(config, version_of(config))
+
+
+def _graph_without(data: dict[str, Any], exc: ValidationError) -> list[graph.Problem]:
+    """The graph's problems in the rest of a flow whose nodes or prompts failed the schema, so
+    that every kind of problem is reported at once: the failing entries are left out, and
+    names of those left out count as known."""
+    dropped: dict[str, set[str]] = {"nodes": set(), "prompts": set()}
+    for error in exc.errors():
+        loc = tuple(str(p) for p in error["loc"])
+        if len(loc) < 2 or loc[0] not in dropped:
+            return []  # a problem outside nodes and prompts: the graph cannot be checked
+        dropped[loc[0]].add(loc[1])
+    rest = {**data, **{part: {k: v for k, v in (data.get(part) or {}).items()
+                              if k not in names} for part, names in dropped.items()}}
+    try:
+        config = FlowConfig.model_validate(rest)
+    except ValidationError:
+        return []
+    kinds = {"node": dropped["nodes"], "prompt": dropped["prompts"]}
+    return [(place, msg) for place, msg in graph.check_references(config)
+            if not any(msg.startswith(f"unknown {kind} {name!r}")
+                       for kind, names in kinds.items() for name in names)]
+
+
+def _line_of(problem: str) -> int:
+    head = problem.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 0
 
 
 def version_of(config: FlowConfig) -> str:
