@@ -22,6 +22,7 @@ def use_version(service: Hotline, number: int) -> Flow:
     store = TrialStore(service.redis, flow)
     service.flows = store
     service.engine.store = store
+    service.queues.store = store
     return flow
 
 

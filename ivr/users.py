@@ -221,9 +221,9 @@ def user_for_token(r: redis.Redis, token: str) -> User | None:
 
 # -- demo users (development, with demo data only) ----------------------------------------------
 
-# (name, role, agent id): the agent id is the demo agent of the roster (config/)
+# (name, role, agent id): the agent id is a demo agent of the roster (config/demo_agents.csv)
 DEMO_USERS = (("admin", "admin", None), ("supervisor", "supervisor", None),
-              ("agent", "agent", "demo-agent"))
+              ("agent", "agent", "sophie"))
 
 
 def ensure_demo_users(r: redis.Redis, instance_dir: Path, now: datetime) -> list[tuple[str, str]]:

@@ -175,5 +175,5 @@ def test_demo_users_are_made_once_and_their_passwords_kept(r, tmp_path):
     assert [name for name, _ in first] == ["admin", "supervisor", "agent"]
     assert users.ensure_demo_users(r, tmp_path, MONDAY_MORNING) == first
     assert all(users.verify(r, name, password) for name, password in first)
-    assert users.get(r, "agent").agent_id == "demo-agent"
+    assert users.get(r, "agent").agent_id == "sophie"
     assert (tmp_path / "demo_users.json").stat().st_mode & 0o077 == 0

@@ -99,7 +99,8 @@ def test_a_bad_flow_is_refused_with_every_problem_and_nothing_saved(service):
     with pytest.raises(FlowError) as caught:
         flows.save(service, bad, "", "ada", base=1)
     assert len(caught.value.problems) == 2
-    assert caught.value.problems[0].startswith("line 60: nodes.greeting.next: unknown node "
+    line = bad.splitlines().index("    next: nowhere") + 1
+    assert caught.value.problems[0].startswith(f"line {line}: nodes.greeting.next: unknown node "
                                                "'nowhere'")
     assert "nodes.goodbye: Input tag 'hangout'" in caught.value.problems[1]
     assert service.flows.head() == 1 and audit.entries(service.redis) == []
