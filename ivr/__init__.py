@@ -38,4 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
     auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout
+    from ivr import admin_web
+
+    app.register_blueprint(admin_web.bp)
     return app

@@ -11,6 +11,8 @@ blueprint uses.
     @api_required("agent")             # JSON: bearer token or session; 401 / 403 as JSON
     def presence(): ...
 
+    bp.before_request(require("admin"))          # or a whole blueprint at once
+
 A role means that role or a higher one (agent < supervisor < admin). Requests that change
 something (POST, PUT, PATCH, DELETE) on a session must carry the CSRF token (forms: the
 form's hidden field; JavaScript: the `X-CSRFToken` header from `<meta name="csrf-token">`);
@@ -130,6 +132,32 @@ def actor() -> str:
 # -- checks for other blueprints -------------------------------------------------------------------
 
 
+def check(role: str | None = None, api: bool = False) -> ResponseReturnValue | None:
+    """The answer that refuses this request, or None when it may go on: anonymous -> the
+    sign-in page (API: 401), below `role` -> 403, a session request that changes something
+    without its CSRF token -> 400."""
+    user = current_user()
+    if user is None:
+        if api:
+            return _json_error(401, "sign in, or send Authorization: Bearer <token>")
+        if request.method in UNSAFE:
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if role and not user.can(role):
+        if api:
+            return _json_error(403, f"needs the {role} role")
+        abort(403)
+    if request.method in UNSAFE and _bearer() is None:
+        csrf.protect()
+    return None
+
+
+def require(role: str | None = None, api: bool = False) -> Callable[[], Any]:
+    """A `before_request` hook for a whole blueprint:
+    `bp.before_request(require("admin"))`."""
+    return lambda: check(role, api)
+
+
 def login_required(role: str | None = None) -> Callable[[F], F]:
     """For pages: anonymous -> the sign-in page; signed in below `role` -> 403; CSRF checked on
     requests that change something."""
@@ -137,16 +165,7 @@ def login_required(role: str | None = None) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = current_user()
-            if user is None:
-                if request.method in UNSAFE:
-                    abort(401)
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            if role and not user.can(role):
-                abort(403)
-            if request.method in UNSAFE and _bearer() is None:
-                csrf.protect()
-            return view(*args, **kwargs)
+            return check(role) or view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 
@@ -160,14 +179,7 @@ def api_required(role: str | None = None) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = current_user()
-            if user is None:
-                return _json_error(401, "sign in, or send Authorization: Bearer <token>")
-            if role and not user.can(role):
-                return _json_error(403, f"needs the {role} role")
-            if request.method in UNSAFE and _bearer() is None:
-                csrf.protect()
-            return view(*args, **kwargs)
+            return check(role, api=True) or view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
 

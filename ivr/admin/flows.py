@@ -244,18 +244,35 @@ def set_prompt(service: Hotline, name: str, lang: str, text: str, by: str,
     return _edit(service, by, "flow.prompt", f"prompt {name} ({lang})", change, expect)
 
 
-def set_queue(service: Hotline, name: str, by: str, label: str | None = None,
-              wait_prompt: str | None = None, hold_music: str | None = None,
-              expect: int | None = None) -> Revision:
-    """A queue's label, wait prompt and hold music."""
-    changes = {k: v.strip() for k, v in (("label", label), ("wait_prompt", wait_prompt),
-                                         ("hold_music", hold_music)) if v is not None}
+QUEUE_SETTINGS = {"label": str, "wait_prompt": str, "hold_music": str, "max_size": int,
+                  "max_wait": int, "reminder": int, "agency_first": int, "agent_timeout": int,
+                  "wrapup": int}
+
+
+def set_queue(service: Hotline, name: str, by: str, expect: int | None = None,
+              **settings: str | int | None) -> Revision:
+    """A queue's settings (label, wait prompt, hold music, sizes and times); '' puts a setting
+    back to its default, None leaves it."""
+    unknown = sorted(set(settings) - set(QUEUE_SETTINGS))
+    if unknown:
+        raise ActionError(f"unknown queue setting(s): {', '.join(unknown)}")
+    changes: dict[str, Any] = {}
+    for key, value in settings.items():
+        if value is None:
+            continue
+        text = str(value).strip()
+        if QUEUE_SETTINGS[key] is int and text:
+            if not text.isdigit():
+                raise ActionError(f"{key}: a whole number, got {text[:20]!r}")
+            changes[key] = int(text)
+        else:
+            changes[key] = text
 
     def change(doc: CommentedMap) -> tuple[Any, Any]:
         queue = yamledit.section(doc, "queues", name)
-        before = {k: str(queue[k]) for k in changes if k in queue}
+        before = {k: queue[k] for k in changes if k in queue}
         for key, value in changes.items():
-            if value:
+            if value != "":
                 queue[key] = value
             elif key in queue and key != "label":
                 del queue[key]  # back to the default
