@@ -39,6 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout
     from ivr import admin_web
+    from ivr.admin_web import api as admin_api
 
     app.register_blueprint(admin_web.bp)
+    app.register_blueprint(admin_api.bp)
     return app

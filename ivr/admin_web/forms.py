@@ -116,7 +116,7 @@ class UnlockForm(FlaskForm):
 
 class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=32)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
+    role = SelectField("Role", choices=list(ROLES))
     agent_id = StringField("Agent id (agents)", validators=[Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
 
@@ -126,7 +126,7 @@ class UserChangeForm(FlaskForm):
 
     name = HiddenField(validators=[DataRequired()])
     action = HiddenField(validators=[DataRequired()])
-    role = SelectField(choices=[(r, r) for r in ROLES], validate_choice=False)
+    role = SelectField(choices=list(ROLES), validate_choice=False)
     agent_id = StringField(validators=[Length(max=64)])
     password = PasswordField(validators=[Length(max=256)])
     label = StringField(validators=[Length(max=80)])

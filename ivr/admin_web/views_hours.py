@@ -116,7 +116,7 @@ def live() -> ResponseReturnValue:
     s = service()
     now = s.clock.now().astimezone(s.settings.tz).replace(tzinfo=None, second=0, microsecond=0)
     announcement = AnnouncementForm(until=now + timedelta(hours=2))
-    announcement.name.choices = [(n, n) for n in switches.announcement_names(s)]
+    announcement.name.choices = switches.announcement_names(s)
     return render_template("admin/live.html", live=switches.active(s),
                            emergency=EmergencyForm(until=now + timedelta(hours=1)),
                            announcement=announcement, clear=IndexForm())
@@ -151,7 +151,7 @@ def emergency_end() -> ResponseReturnValue:
 @bp.post("/live/announcement")
 def announcement_set() -> ResponseReturnValue:
     form = AnnouncementForm()
-    form.name.choices = [(n, n) for n in switches.announcement_names(service())]
+    form.name.choices = switches.announcement_names(service())
     if form.validate_on_submit():
         texts = {"fr": form.text_fr.data or "", "en": form.text_en.data or ""}
         try:
