@@ -211,11 +211,13 @@ def parse_csv(lines: Iterable[str], agencies: Iterable[str] | None = None,
     clients: list[Client] = []
     seen: dict[str, int] = {}
     line = 1
-    for count, row in enumerate(reader, 1):
-        line = reader.line_num
-        if count > MAX_ROWS:
-            raise ImportRowsError([f"line {line}: more than {MAX_ROWS} clients in one file; "
-                                   "split it"])
+    rows = []
+    for count, row in enumerate(reader, 1):  # counted before any is checked: a file too big
+        if count > MAX_ROWS:                 # is refused at once
+            raise ImportRowsError([f"line {reader.line_num}: more than {MAX_ROWS} clients in "
+                                   "one file; split it"])
+        rows.append((reader.line_num, row))
+    for line, row in rows:
         if None in row:
             problems.append(f"line {line}: more cells than columns")
             continue

@@ -32,8 +32,21 @@ AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 TOKEN_PREFIX = "ivr_"
-# checked against when the name is unknown, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+DEFAULT_HASH_METHOD = "scrypt"  # werkzeug's default
+HASH_METHOD = DEFAULT_HASH_METHOD  # the test suite sets a cheaper one, for speed
+_dummy: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=HASH_METHOD)
+
+
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so a wrong name costs as long as a wrong
+    password."""
+    if HASH_METHOD not in _dummy:
+        _dummy[HASH_METHOD] = _hash(secrets.token_hex(16))
+    return _dummy[HASH_METHOD]
 
 
 @dataclass(frozen=True)
@@ -115,8 +128,7 @@ def add(r: redis.Redis, name: str, role: str, password: str, now: datetime,
     check_name(name)
     role = check_role(role)
     data = {"name": name, "role": role, "agent_id": check_agent(r, role, agent_id),
-            "created": now.isoformat(), "password": generate_password_hash(
-                check_password(password))}
+            "created": now.isoformat(), "password": _hash(check_password(password))}
     if not r.hsetnx(USERS_KEY, name, json.dumps(data)):
         raise UserError(f"user {name!r} already exists")
     return _user(data)
@@ -140,7 +152,7 @@ def _update(r: redis.Redis, name: str, **changes: Any) -> User:
 
 
 def set_password(r: redis.Redis, name: str, password: str, now: datetime) -> User:
-    return _update(r, name, password=generate_password_hash(check_password(password)),
+    return _update(r, name, password=_hash(check_password(password)),
                    changed=now.isoformat())
 
 
@@ -170,7 +182,7 @@ def verify(r: redis.Redis, name: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD:
         return None
     if data is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return _user(data) if check_password_hash(data["password"], password) else None
 

@@ -78,3 +78,11 @@ def validator() -> RequestValidator:
 @pytest.fixture
 def runner(env: dict[str, str], r: redis.Redis) -> CliRunner:
     return CliRunner(env=env)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> None:
+    """Passwords are hashed with a cheap method in tests (scrypt costs ~0.1 s a hash)."""
+    from ivr import users
+
+    users.HASH_METHOD = "pbkdf2:sha256:1000"

@@ -177,3 +177,11 @@ def test_demo_users_are_made_once_and_their_passwords_kept(r, tmp_path):
     assert all(users.verify(r, name, password) for name, password in first)
     assert users.get(r, "agent").agent_id == "sophie"
     assert (tmp_path / "demo_users.json").stat().st_mode & 0o077 == 0
+
+
+def test_passwords_are_hashed_with_scrypt_outside_tests(r, monkeypatch):
+    assert users.DEFAULT_HASH_METHOD == "scrypt"
+    monkeypatch.setattr(users, "HASH_METHOD", users.DEFAULT_HASH_METHOD)
+    users.add(r, "alice", "admin", PASSWORD, MONDAY_MORNING)
+    assert '"password": "scrypt:' in r.hget(users.USERS_KEY, "alice")
+    assert users.verify(r, "alice", PASSWORD) is not None
