@@ -98,8 +98,10 @@ def check_agent(r: redis.Redis, role: str, agent_id: str | None) -> str | None:
         return None
     if not AGENT_ID.match(agent_id):
         raise UserError(f"agent id must be letters, digits, '.', '_' or '-'; got {agent_id!r}")
-    # The roster check (ivr/agents.py, the lead's) belongs here, the one place every face
-    # passes through: refuse an agent id the roster does not know.
+    from ivr import agents  # the roster: the one place every face passes through
+
+    if agents.get(r, agent_id) is None:
+        raise UserError(f"no agent {agent_id!r} in the roster (add it with `ivr agents add`)")
     return agent_id
 
 

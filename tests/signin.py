@@ -37,7 +37,7 @@ def sign_in(client: Any, name: str, password: str = PASSWORD, **environ: Any) ->
 def signed_in(app: Flask, name: str, role: str, agent_id: str | None = None) -> Any:
     """A test client signed in as a new user `name` with `role`."""
     if role == "agent" and agent_id is None:
-        agent_id = f"{name}-agent"
+        agent_id = "sophie"  # a demo agent of the roster
     add_user(app, name, role, agent_id)
     client = app.test_client()
     response = sign_in(client, name)

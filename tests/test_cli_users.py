@@ -12,10 +12,10 @@ PASSWORD = "correct horse battery"
 
 
 def test_add_reads_the_password_from_standard_input(runner, r):
-    result = runner.invoke(main, ["users", "add", "ann", "--role", "agent", "--agent-id", "a1"],
+    result = runner.invoke(main, ["users", "add", "ann", "--role", "agent", "--agent-id", "sophie"],
                            input=PASSWORD + "\n")
     assert (result.exit_code, result.output) == (0, "added ann (agent)\n")
-    assert users.verify(r, "ann", PASSWORD).agent_id == "a1"
+    assert users.verify(r, "ann", PASSWORD).agent_id == "sophie"
     [entry] = audit.entries(r)
     assert (entry["who"], entry["action"], entry["after"]["name"]) == ("system", "user.add", "ann")
 

@@ -31,6 +31,7 @@ def test_password_is_stored_hashed_and_checked(r):
     ("bob", "admin", "short", None, "at least 10 characters"),
     ("bob", "agent", PASSWORD, None, "needs an agent id"),
     ("bob", "agent", PASSWORD, "a b", "agent id must be"),
+    ("bob", "agent", PASSWORD, "ghost", "no agent 'ghost' in the roster"),
 ])
 def test_bad_user_is_refused_with_the_reason(r, name, role, password, agent_id, message):
     with pytest.raises(UserError, match=message):
@@ -41,7 +42,7 @@ def test_bad_user_is_refused_with_the_reason(r, name, role, password, agent_id, 
 def test_a_name_is_taken_once(r):
     users.add(r, "alice", "admin", PASSWORD, MONDAY_MORNING)
     with pytest.raises(UserError, match="already exists"):
-        users.add(r, "alice", "agent", PASSWORD, MONDAY_MORNING, "a1")
+        users.add(r, "alice", "supervisor", PASSWORD, MONDAY_MORNING)
     assert users.get(r, "alice").role == "admin"
 
 
@@ -171,6 +172,10 @@ def test_success_forgets_the_name_failures(r):
 
 
 def test_demo_users_are_made_once_and_their_passwords_kept(r, tmp_path):
+    from ivr import agents
+    from ivr.services import DEMO_AGENTS
+
+    agents.load_demo(r, DEMO_AGENTS, MONDAY_MORNING)
     first = users.ensure_demo_users(r, tmp_path, MONDAY_MORNING)
     assert [name for name, _ in first] == ["admin", "supervisor", "agent"]
     assert users.ensure_demo_users(r, tmp_path, MONDAY_MORNING) == first

@@ -26,7 +26,7 @@ def auth(app, service):
 
 def test_anonymous_401_and_agent_403(app, client):
     assert client.get("/api/admin/flows").status_code == 401
-    add_user(app, "ann", "agent", "a1")
+    add_user(app, "ann", "agent", "sophie")
     _, token = accounts.issue_token(app.extensions["ivr"], "ann", "", "system")
     refused = client.get("/api/admin/flows", headers={"Authorization": f"Bearer {token}"})
     assert (refused.status_code, refused.json) == (403, {"error": "needs the admin role"})
