@@ -190,16 +190,25 @@ def development_token(instance_dir: Path) -> str:
 
 
 def instance_secret(instance_dir: Path, name: str, size: int) -> str:
-    """A random secret kept (private) in the instance folder, made the first time."""
+    """A random secret kept (private) in the instance folder, made the first time; made
+    atomically, so that processes starting together all read the same one."""
     path = instance_dir / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        instance_dir.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_hex(size)
-        path.touch(mode=0o600)
-        path.write_text(secret)
-        return secret
+        pass
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    draft = instance_dir / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(size))
+    try:
+        os.link(draft, path)  # fails when another process made it first: theirs is kept
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
