@@ -58,9 +58,11 @@ def svg(config: FlowConfig) -> Markup:
              'fill="#5b6577"/></marker></defs>']
     for name, node in config.nodes.items():
         x1, y1 = where[name]
+        branches: dict[str, list[str]] = {}  # one arrow per target, its branches together
         for place, kind, target in node.references():
-            if kind != "node" or target not in where:
-                continue
+            if kind == "node" and target in where:
+                branches.setdefault(target, []).append(_branch(place))
+        for target, labels in branches.items():
             x2, y2 = where[target]
             start = (x1 + BOX_W / 2, y1 + BOX_H)
             if y2 > y1:
@@ -75,12 +77,12 @@ def svg(config: FlowConfig) -> Markup:
             parts.append(f'<path d="{path}" fill="none" stroke="#5b6577" stroke-width="1.2" '
                          f'marker-end="url(#arrow)"><title>{escape(name)} → {escape(target)}'
                          f'</title></path>')
-            label = _branch(place)
+            label = ", ".join(label for label in labels if label)
             if label:
                 lx = (start[0] + end[0]) / 2 if y2 > y1 else bend - 6
                 ly = (start[1] + end[1]) / 2 if y2 > y1 else (y1 + y2 + BOX_H) / 2
                 parts.append(f'<text x="{lx:.0f}" y="{ly:.0f}" class="edge" '
-                             f'text-anchor="middle">{escape(label[:18])}</text>')
+                             f'text-anchor="middle">{escape(label[:30])}</text>')
     for name, node in config.nodes.items():
         x, y = where[name]
         kind = node.type  # type: ignore[attr-defined]
