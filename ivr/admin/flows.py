@@ -157,6 +157,9 @@ def set_weekly_hours(service: Hotline, schedule: str, weekly: dict[str, list[str
                      expect: int | None = None) -> Revision:
     """Replace a schedule's weekly hours ({day: ["08:30-12:30", ...]}; '24:00' ends a day)."""
     problems = []
+    if not any(weekly.values()):
+        problems.append("give opening hours for at least one day (to close the line, add a "
+                        "dated closure or set the emergency closure)")
     for day, intervals in weekly.items():
         if day not in WEEKDAYS:
             problems.append(f"{day}: not a day of the week")

@@ -181,6 +181,8 @@ def test_weekly_hours_with_24_00(service):
     assert entry["before"]["monday"] == ["08:30-12:30", "13:30-17:30"]
     with pytest.raises(ActionError, match="monday: opening interval must look like"):
         flows.set_weekly_hours(service, "support", {"monday": ["9h-12h"]}, "ada")
+    with pytest.raises(ActionError, match="opening hours for at least one day"):
+        flows.set_weekly_hours(service, "support", {"monday": []}, "ada")
 
 
 def test_form_change_on_a_stale_page_is_refused(service):

@@ -157,3 +157,26 @@ def test_session_that_expired_goes_back_to_sign_in(admin, service):
 
     service.clock.advance(timedelta(hours=2))
     assert admin.get("/admin/").status_code == 302
+
+
+GARBAGE = {"number": "x", "expect": "-1", "index": "99", "first": "2026-02-30", "last": "nope",
+           "from_time": "25:99", "to_time": "x", "reason": "\x00" * 3, "until": "tomorrow",
+           "name": "../../etc", "lang": "zz", "text": "{", "label": "", "wait_prompt": "",
+           "max_size": "-5", "source": "{{{", "base": "abc", "action": "explode",
+           "role": "root", "password": "x", "agent_id": "a b", "token_id": "?",
+           "at": "2026-13-01T25:00", "keys": "1 2 3 " * 40, "caller": "hello",
+           "monday": "8h-12h", "text_fr": "x" * 5000, "file": "not a file"}
+
+
+def test_no_form_input_makes_a_server_error(app, admin, service):
+    token = csrf_token(admin, "/admin/")
+    posts = [rule.rule for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("admin.") and "POST" in (rule.methods or ())]
+    assert len(posts) >= 15
+    for path in posts:
+        url = path.replace("<name>", "support")
+        for data in ({}, GARBAGE):
+            response = admin.post(url, data={**data, "csrf_token": token})
+            assert response.status_code < 500, (url, response.status_code)
+    assert [e["action"] for e in audit.entries(service.redis)] == []
+    assert service.flows.head() == 1 and service.flows.published_number() == 1
