@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
-    Hotline(settings, clock=config.get("CLOCK")).init_app(app)
+    Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL"))).init_app(app)
 
     from ivr import auth, health, routes
 

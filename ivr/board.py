@@ -41,7 +41,7 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
             "waiting": [{
                 "position": n, "caller": mask(e.get("caller")), "client_id": e.get("client_id"),
                 "company": e.get("company"), "contract": e.get("contract"),
-                "waited": e.waited(now), "state": e.state,
+                "waited": e.waited(now), "state": e.state, "trial": e.get("trial") == "1",
             } for n, e in enumerate(waiting, start=1)],
             "agents": {state: sorted(p.id for p in staff if p.state == state)
                        for state in agents.STATES},

@@ -91,7 +91,7 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
         from ivr.trial import use_version
 
         try:
-            app = create_app({"CLOCK": Clock(at)})
+            app = create_app({"CLOCK": Clock(at), "TRIAL": True})
             if flow_version is not None:
                 use_version(app.extensions["ivr"], flow_version)
         except IvrError as exc:

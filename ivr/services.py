@@ -46,15 +46,18 @@ class Hotline:
     """Everything a request needs, built once per process; state itself lives in Redis."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None,
-                 r: redis.Redis | None = None) -> None:
+                 r: redis.Redis | None = None, trial: bool = False) -> None:
         self.settings = settings
         self.clock = clock or Clock.shifted(settings.clock_shift)
         self.redis = r or connect(settings)
         self.flows = FlowStore(self.redis)
         self.queues = QueueCalls(self.redis, self.flows, self.clock, self.dispatch,
                                  self.write_records)
+        # a trial service (the simulator in this process) runs calls that may wait in a
+        # queue but are never routed to an agent
+        self.trial = trial
         self.engine = Engine(self.redis, self.flows, self.clock, settings.call_ttl,
-                             on_ended=self.queues.ended)
+                             on_ended=self.queues.ended, trial=trial)
         self.validator = RequestValidator(settings.auth_token())
         self._job_queue: Queue | None = None
         self._telephony: Telephony | None = None

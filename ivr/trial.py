@@ -32,7 +32,7 @@ def try_call(service: Hotline, number: int | None, at: datetime, caller: str,
     app's own clock and flow are left alone. The call's state is written to Redis like any."""
     from ivr import routes
 
-    trial = Hotline(service.settings, clock=Clock(at), r=service.redis)
+    trial = Hotline(service.settings, clock=Clock(at), r=service.redis, trial=True)
     if number is not None:
         use_version(trial, number)
     app = Flask(__name__)

@@ -70,8 +70,10 @@ class Call:
         now: datetime,
         live: Live,
         fetched: Mapping[str, Any],
+        trial: bool = False,
     ) -> None:
         self.flow = flow
+        self.trial = trial  # a simulated call: it may wait in a queue, never reach an agent
         self.sid = sid
         self.state = state
         self.params = params

@@ -43,12 +43,13 @@ class Engine:
     """Turns a Twilio webhook into the next TwiML of the call."""
 
     def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, call_ttl: int,
-                 on_ended: Callable[[str], None] | None = None) -> None:
+                 on_ended: Callable[[str], None] | None = None, trial: bool = False) -> None:
         self.redis = r
         self.store = store
         self.clock = clock
         self.call_ttl = call_ttl
         self.on_ended = on_ended
+        self.trial = trial
 
     # -- webhooks ------------------------------------------------------------------------
 
@@ -101,7 +102,7 @@ class Engine:
             version=flow.version, lang=flow.config.default_language, caller=caller,
             called=parse_phone(params.get("To", "")), started=now.isoformat(),
         )
-        call = Call(flow, sid, state, params, now, live, fetched)
+        call = Call(flow, sid, state, params, now, live, fetched, self.trial)
         self._run(call, flow.start)
         return call
 
@@ -128,7 +129,7 @@ class Engine:
             asked = flow.nodes.get(node_name)
         fetched = fetch.parse(rest)
         call = Call(flow, sid, state, params, self.clock.now(), fetched.pop("live", Live()),
-                    fetched)
+                    fetched, self.trial)
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
             following = asked.receive(call)

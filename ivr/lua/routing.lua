@@ -159,10 +159,11 @@ local function match(queue, skill, agency_first, now, grace, out)
     local agents = redis.call('ZRANGE', avail, 0, SCAN - 1)
     local chosen_entry, chosen_agent
     for _, entry in ipairs(entries) do
-      local state, agency, enq = unpack(redis.call('HMGET', E .. entry, 'state', 'agency', 'enq'))
+      local state, agency, enq, trial = unpack(redis.call('HMGET', E .. entry, 'state', 'agency',
+                                                         'enq', 'trial'))
       if not state then
         redis.call('ZREM', line, entry)  -- expired with its call
-      elseif state == 'waiting' then
+      elseif state == 'waiting' and trial ~= '1' then  -- a simulated call is never routed
         local only = nil
         if agency_first > 0 and agency and agency ~= '' and now - tonumber(enq) < agency_first then
           only = agency

@@ -178,3 +178,15 @@ def test_twilio_reporting_the_redirect_out_of_the_queue_changes_nothing(app, cli
     # the call later comes back to the queue with the same action URL, and leaves for overflow
     doc = call.post(action, QueueResult="leave")
     assert doc.said()[0].startswith("Tous nos conseillers sont occupés")
+
+
+def test_a_simulated_call_waits_but_is_never_routed_to_a_real_agent(r, env, clock):
+    from ivr import create_app
+    from tests.helpers import scripted_call
+
+    trial = create_app({"TESTING": True, "CLOCK": clock, "TRIAL": True, **env})
+    service = trial.extensions["ivr"]
+    agents.set_state(service.redis, "sophie", "available", clock.now(), ())
+    result = scripted_call(trial, "-", "1", "1", caller=ACME_PHONE)
+    assert SUPPORT_WAIT.format("première") in result.said()
+    assert agents.get(service.redis, "sophie").state == "available"  # type: ignore[union-attr]

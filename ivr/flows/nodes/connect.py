@@ -78,6 +78,7 @@ class Enqueue(Node):
             "contract": call.state.vars.get("contract_state", "") if client else "",
             "caller": call.state.caller or "", "lang": call.lang, "version": call.flow.version,
             "pressed": ",".join(call.state.pressed), "action": action, "wait": wait,
+            "trial": "1" if call.trial else "",
         }
         call.write(lambda pipe: queue.join(pipe, rules, call.sid, call.now, details))
         call.response.enqueue(self.queue, wait_url=wait, wait_url_method="POST",
