@@ -33,7 +33,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL"))).init_app(app)
 
-    from ivr import auth, health, routes
+    from ivr import auth, health, metrics, routes
+    from ivr.console import agent, api, supervisor
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
@@ -43,4 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(admin_web.bp)
     app.register_blueprint(admin_api.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(supervisor.bp)
+    app.register_blueprint(api.bp)
+    metrics.init_app(app)  # /metrics, webhook timings
     return app

@@ -37,7 +37,7 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
         view.append({
             "queue": rules.queue, "label": labels.get(rules.queue, rules.queue),
             "size": size,
-            "longest_wait": waiting[0].waited(now) if waiting else 0,
+            "longest_wait": queue.oldest_wait(r, rules.queue, now),
             "waiting": [{
                 "position": n, "caller": mask(e.get("caller")), "client_id": e.get("client_id"),
                 "company": e.get("company"), "contract": e.get("contract"),

@@ -394,6 +394,24 @@ def size(r: redis.Redis, queue: str) -> int:
     return int(r.zcard(LINE_KEY.format(queue)))
 
 
+def oldest_wait(r: redis.Redis, queue: str, now: datetime) -> int:
+    """Seconds the longest-waiting caller of a queue has waited (0 when nobody waits).
+
+    The first in line is not always the oldest: a priority caller goes ahead of earlier
+    ones. Each priority band's first entry is its oldest, so one look per band finds it.
+    """
+    line, low, oldest = LINE_KEY.format(queue), "-inf", None
+    for _ in range(100):  # bands: one per priority rank, a handful
+        found: list[tuple[str, float]] = r.zrangebyscore(  # type: ignore[assignment]
+            line, low, "+inf", start=0, num=1, withscores=True)
+        if not found:
+            break
+        band, enq = divmod(int(found[0][1]), PRIORITY_STEP)
+        oldest = enq if oldest is None else min(oldest, enq)
+        low = str((band + 1) * PRIORITY_STEP)
+    return max(0, int(now.timestamp() - oldest / 1000)) if oldest is not None else 0
+
+
 def handle_times(r: redis.Redis, queue: str) -> list[int]:
     return [int(v) for v in r.lrange(HANDLED_KEY.format(queue), 0, -1)]
 

@@ -8,6 +8,7 @@ supervisor's figures are made of.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
@@ -22,6 +23,7 @@ DAY_KEY = "ivr:rec:day:{}"  # zset: call sids of a day (local), by arrival
 CLIENT_KEY = "ivr:rec:client:{}"  # list: a client's calls, newest first
 AGENT_KEY = "ivr:rec:agent:{}"  # list: an agent's calls, newest first
 STATS_KEY = "ivr:rec:stats:{}:{}"  # hash: a day's counters for a queue
+TOTALS_KEY = "ivr:rec:totals"  # hash: "<queue>|<outcome>" -> calls ever recorded (/metrics)
 KEEP_PER_PERSON = 50
 SERVICE_LEVEL_SECONDS = 60  # "answered within 60 s"
 
@@ -72,6 +74,7 @@ def save(r: redis.Redis, entries: Iterable[Entry], tz: tzinfo, retention_days: i
         pipe.hincrby(stats, "offered", 1)
         pipe.hincrby(stats, outcome, 1)
         pipe.hincrby(stats, f"hour:{hour:02d}", 1)
+        pipe.hincrby(TOTALS_KEY, f"{record['queue']}|{outcome}", 1)
         if outcome == "answered" and record["waited"] is not None:
             pipe.hincrby(stats, "wait_sum", record["waited"])
             if record["waited"] <= SERVICE_LEVEL_SECONDS:
@@ -119,6 +122,75 @@ def of_agent(r: redis.Redis, agent_id: str, limit: int = 10) -> list[dict[str, A
     return calls(r, r.lrange(AGENT_KEY.format(agent_id), 0, limit - 1))  # type: ignore[arg-type]
 
 
-def of_day(r: redis.Redis, day: date) -> list[dict[str, Any]]:
+def of_day(r: redis.Redis, day: date, chunk: int = 1000) -> list[dict[str, Any]]:
     """Every queued call of a day, by arrival."""
-    return calls(r, r.zrange(DAY_KEY.format(day.isoformat()), 0, -1))  # type: ignore[arg-type]
+    sids: list[str] = r.zrange(DAY_KEY.format(day.isoformat()), 0, -1)  # type: ignore[assignment]
+    return [call for start in range(0, len(sids), chunk)
+            for call in calls(r, sids[start:start + chunk])]
+
+
+def totals(r: redis.Redis) -> dict[tuple[str, str], int]:
+    """Calls recorded since the records began, by (queue, outcome): counters for /metrics."""
+    raw: dict[str, str] = r.hgetall(TOTALS_KEY)  # type: ignore[assignment]
+    found = {}
+    for field, count in raw.items():
+        queue_name, _, outcome = field.partition("|")
+        found[(queue_name, outcome)] = int(count)
+    return found
+
+
+# -- a day's figures -------------------------------------------------------------------------
+
+OUTCOMES = ("answered", "abandoned", "overflow")
+
+
+def percentile(values: Iterable[int], share: float) -> int | None:
+    """The nearest-rank percentile: the smallest value with `share` of the values at or below."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _mean(values: list[int]) -> int | None:
+    return round(sum(values) / len(values)) if values else None
+
+
+def _figures(calls: list[dict[str, Any]], tz: tzinfo) -> dict[str, Any]:
+    answered = [c for c in calls if c["outcome"] == "answered"]
+    waits = [c["waited"] for c in answered if c["waited"] is not None]
+    gave_up = [c["waited"] for c in calls if c["outcome"] == "abandoned"
+               and c["waited"] is not None]
+    handled = [c["handled"] for c in answered if c["handled"] is not None]
+    in_time = sum(1 for w in waits if w <= SERVICE_LEVEL_SECONDS)
+    hours = [{"hour": h, "offered": 0, **dict.fromkeys(OUTCOMES, 0)} for h in range(24)]
+    for call in calls:
+        if call["enqueued_at"]:
+            hour = datetime.fromisoformat(call["enqueued_at"]).astimezone(tz).hour
+            hours[hour]["offered"] += 1
+            if call["outcome"] in OUTCOMES:
+                hours[hour][call["outcome"]] += 1
+    counts = {outcome: sum(1 for c in calls if c["outcome"] == outcome) for outcome in OUTCOMES}
+    return {
+        "offered": len(calls), **counts, "answered_in_time": in_time,
+        "service_level": round(in_time / len(waits), 3) if waits else None,
+        "wait_avg": _mean(waits), "wait_p90": percentile(waits, 0.9),
+        "abandon_wait_avg": _mean(gave_up),
+        "handle_avg": _mean(handled), "handle_p90": percentile(handled, 0.9),
+        "hours": hours,
+    }
+
+
+def day_figures(r: redis.Redis, day: date, tz: tzinfo,
+                queues: Iterable[str] = ()) -> dict[str, Any]:
+    """A day's figures (local day of `tz`), per queue and in total, from its call records:
+    calls offered per hour and by outcome, service level (answered within 60 s, of the
+    answered calls), average and 90th-percentile wait to answer, handle time."""
+    day_calls = of_day(r, day)
+    names = list(dict.fromkeys([*queues, *(c["queue"] for c in day_calls if c["queue"])]))
+    return {
+        "date": day.isoformat(), "service_level_seconds": SERVICE_LEVEL_SECONDS,
+        "queues": [{"queue": name, **_figures([c for c in day_calls if c["queue"] == name], tz)}
+                   for name in names],
+        "total": _figures(day_calls, tz),
+    }

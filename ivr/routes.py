@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from ivr import voicemail
+from ivr import queue, voicemail
 from ivr.flows.engine import EMPTY, BadCall
 from ivr.services import hotline
 from ivr.twiml import apology
@@ -118,9 +118,12 @@ def status() -> Response:
 @bp.post("/recording")
 def recording() -> Response:
     service = hotline()
-    state = service.engine.call_state(request.form.get("CallSid", ""))
+    sid = request.form.get("CallSid", "")
+    state = service.engine.call_state(sid)
+    waited = queue.entry(service.redis, sid) if sid else None  # left a queue for voicemail
     voicemail.save(service.redis, request.form, state.__dict__ if state else None,
-                   service.clock.now(), request.args.get("l", "fr"))
+                   service.clock.now(), request.args.get("l", "fr"),
+                   waited.get("queue") if waited else None)
     return twiml(EMPTY)
 
 

@@ -76,9 +76,11 @@ class Hotline:
     @property
     def telephony(self) -> Telephony:
         if self._telephony is None:
+            from ivr.metrics import count_twilio_error
             from ivr.telephony import Telephony
 
-            self._telephony = Telephony(self.settings)
+            self._telephony = Telephony(
+                self.settings, on_error=lambda exc: count_twilio_error(self.redis, exc.status))
         return self._telephony
 
     def dispatch(self, reservations: Iterable[Reservation]) -> None:

@@ -43,9 +43,11 @@ ENV_NAMES = {
     "IVR_SECRET_KEY": "secret_key",
     "IVR_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "IVR_SESSION_MAX_HOURS": "session_max_hours",
+    "IVR_METRICS_TOKEN": "metrics_token",
 }
 
-SECRET_FIELDS = frozenset({"secret_key", "twilio_auth_token"})  # never echoed in an error
+# never echoed in an error
+SECRET_FIELDS = frozenset({"secret_key", "twilio_auth_token", "metrics_token"})
 
 
 class Settings(BaseModel):
@@ -90,6 +92,8 @@ class Settings(BaseModel):
     secret_key: str | None = Field(default=None, min_length=32)
     session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
     session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # the bearer token Prometheus sends to /metrics; without it /metrics is off
+    metrics_token: str | None = Field(default=None, min_length=16, max_length=200)
 
     @field_validator("redis_url")
     @classmethod

@@ -7,6 +7,7 @@ the local stand-in (`ivr.twilio_local`), which answers in Twilio's own shapes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -68,7 +69,9 @@ class Telephony:
     """Calls, queue members and outbound calls, through twilio's `Client`."""
 
     def __init__(self, settings: Settings, *, retry_backoff: float = 0.25,
-                 timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT)) -> None:
+                 timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+                 on_error: Callable[[TelephonyError], None] | None = None) -> None:
+        self.on_error = on_error  # told of every failed request, after retries (metrics)
         self.account_sid = settings.account_sid()
         token = settings.auth_token()
         self.base_url = settings.twilio_api_url
@@ -127,8 +130,7 @@ class Telephony:
             "end_time": call.end_time.isoformat() if call.end_time else None,
         }
 
-    @staticmethod
-    def _do(what: str, request: Any) -> Any:
+    def _do(self, what: str, request: Any) -> Any:
         """Run one REST request; Twilio's and the network's errors become TelephonyError."""
         try:
             return request()
@@ -137,9 +139,12 @@ class Telephony:
             kind = CallGone if gone else TelephonyError
             log.log(logging.INFO if gone else logging.WARNING, "Twilio %s: HTTP %s (%s)",
                     what, exc.status, exc.code)
-            raise kind(f"Twilio {what}: HTTP {exc.status}, error {exc.code}", exc.status,
-                       retryable=exc.status in RETRY_STATUSES) from None
+            error = kind(f"Twilio {what}: HTTP {exc.status}, error {exc.code}", exc.status,
+                         retryable=exc.status in RETRY_STATUSES)
         except requests.RequestException as exc:
             log.warning("Twilio %s: %s", what, type(exc).__name__)
-            raise TelephonyError(f"Twilio {what}: {type(exc).__name__}", None,
-                                 retryable=True) from None
+            error = TelephonyError(f"Twilio {what}: {type(exc).__name__}", None,
+                                   retryable=True)
+        if self.on_error:
+            self.on_error(error)
+        raise error from None

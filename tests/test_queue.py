@@ -251,3 +251,13 @@ def test_an_agent_with_two_skills_is_held_for_one_caller_only(r, n):
     assert len(held) == 1
     assert r.zcard("ivr:agents:avail:maintenance") == 0
     assert r.zcard("ivr:agents:avail:technical_support") == 0
+
+
+def test_the_longest_wait_is_the_oldest_caller_not_the_first_in_line(r):
+    add_agent(r, "ana")
+    assert queue.oldest_wait(r, "technical_support", NOW) == 0
+    join(r, "CA1", NOW, contract="none")
+    join(r, "CA2", NOW + timedelta(seconds=30), contract="expiring")
+    join(r, "CA3", NOW + timedelta(seconds=50), contract="active")
+    assert [e.id for e in queue.waiting(r, "technical_support")] == ["CA3", "CA2", "CA1"]
+    assert queue.oldest_wait(r, "technical_support", NOW + timedelta(seconds=100)) == 100
