@@ -1,4 +1,5 @@
-"""The service's clock: real time, or real time shifted for simulated calls and tests."""
+"""The service's clock: real time, or real time shifted for simulated calls and tests, or
+(tests) a frozen time that moves only when told."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from ivr.exceptions import ClockError
 class Clock:
     """Aware UTC `now()`, optionally shifted so that it started at a chosen instant."""
 
-    def __init__(self, at: datetime | None = None) -> None:
+    def __init__(self, at: datetime | None = None, frozen: bool = False) -> None:
         self.offset = timedelta(0)
+        self.frozen = frozen  # tests: time moves only by `set` and `advance`
+        self._fixed = datetime.now(UTC)
         if at is not None:
             self.set(at)
 
@@ -23,13 +26,15 @@ class Clock:
         return clock
 
     def now(self) -> datetime:
+        if self.frozen:
+            return self._fixed + self.offset
         return datetime.now(UTC) + self.offset
 
     def set(self, at: datetime) -> None:
         """Make `now()` read `at` from this moment on."""
         if at.tzinfo is None:
             raise ClockError(f"time must carry its UTC offset, got {at.isoformat()!r}")
-        self.offset = at - datetime.now(UTC)
+        self.offset = at - (self._fixed if self.frozen else datetime.now(UTC))
 
     def advance(self, delta: timedelta) -> None:
         self.offset += delta

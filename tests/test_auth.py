@@ -49,7 +49,7 @@ def test_next_never_leads_to_another_site(app, client):
     token = csrf_token(client)
     signed = client.post("/login", data={"name": "sue", "password": PASSWORD,
                                          "csrf_token": token, "next": "//evil.example/x"})
-    assert signed.status_code == 302 and signed.location == "/me"
+    assert signed.status_code == 302 and signed.location == "/supervisor"
 
 
 def test_role_below_the_page_gets_403(app):

@@ -119,7 +119,7 @@ def test_two_tabs_racing_leave_one_consistent_presence(app, client, validator):
         states = ("available", "break") if round_ % 2 else ("break", "available")
         barrier = threading.Barrier(2)
 
-        def click(tab, token, state):  # type: ignore[no-untyped-def]
+        def click(tab, token, state, barrier=barrier):  # type: ignore[no-untyped-def]
             barrier.wait()
             tab.post("/agent/presence", data={"state": state, "csrf_token": token})
 
