@@ -81,10 +81,10 @@ def count_twilio_error(r: redis.Redis, status: int | None) -> None:
         log.warning("could not count a Twilio REST error (Redis unavailable)")
 
 
-def multiprocess_dir(instance_dir: Path) -> Path:
-    """A fresh folder for the web processes' metric files (`make run` passes it to them as
-    PROMETHEUS_MULTIPROC_DIR): files of an earlier run would add their counts."""
-    path = instance_dir / "prometheus"
+def multiprocess_dir(instance_dir: Path, port: int) -> Path:
+    """A fresh folder for the metric files of the web processes serving `port` (`make run`
+    passes it to them as PROMETHEUS_MULTIPROC_DIR): files of an earlier run would add up."""
+    path = instance_dir / f"prometheus-{port}"
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path

@@ -60,6 +60,9 @@ def run_all(host: str, port: int, workers: int) -> None:
         if redis_server:
             redis_server.stop()
         raise click.ClickException(str(exc)) from None
+    from ivr.metrics import MULTIPROC_ENV, multiprocess_dir
+
+    env.setdefault(MULTIPROC_ENV, str(multiprocess_dir(settings.instance_dir, port)))
     children = [
         subprocess.Popen(web_command(host, port, workers), env=env),
         subprocess.Popen([sys.executable, "-m", "ivr", "worker"], env=env),
@@ -110,4 +113,5 @@ def demo_logins(service: Any, base: str) -> str:
         return ""
     found = ensure_demo_users(service.redis, service.settings.instance_dir, service.clock.now())
     lines = "".join(f"  {name:<11} {password}\n" for name, password in found)
-    return f"Sign in at {base}/login (demo users, passwords kept in instance/):\n{lines}"
+    return (f"Agent console: {base}/agent   Supervisor: {base}/supervisor\n"
+            f"Sign in at {base}/login (demo users, passwords kept in instance/):\n{lines}")
