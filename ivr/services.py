@@ -116,6 +116,12 @@ class Hotline:
         except redis.RedisError:
             log.exception("call records not written now (the sweeper will write them)")
 
+    def close(self) -> None:
+        """Close its Redis connections (the end of a test, of a command)."""
+        self.redis.close()
+        if self._job_queue is not None:
+            self._job_queue.connection.close()
+
     def init_app(self, app: Flask) -> None:
         app.extensions["ivr"] = self
         self.prepare()

@@ -61,8 +61,10 @@ def env(redis_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(r: redis.Redis, env: dict[str, str], clock: Clock) -> Flask:
-    return create_app({"TESTING": True, "CLOCK": clock, **env})
+def app(r: redis.Redis, env: dict[str, str], clock: Clock) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "CLOCK": clock, **env})
+    yield app
+    app.extensions["ivr"].close()  # not left to the garbage collector: no unclosed sockets
 
 
 @pytest.fixture

@@ -25,8 +25,10 @@ AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 @pytest.fixture
 def app(r, env):  # type: ignore[no-untyped-def]
-    return create_app({"TESTING": True, "CLOCK": Clock(MONDAY_MORNING, frozen=True), **env,
-                       "IVR_METRICS_TOKEN": METRICS_TOKEN})
+    app = create_app({"TESTING": True, "CLOCK": Clock(MONDAY_MORNING, frozen=True), **env,
+                      "IVR_METRICS_TOKEN": METRICS_TOKEN})
+    yield app
+    app.extensions["ivr"].close()
 
 
 def scrape(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:  # type: ignore[no-untyped-def]
@@ -40,8 +42,9 @@ def scrape(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:  # t
 
 
 def test_metrics_are_off_without_a_token_setting(r, env, clock):
-    client = create_app({"TESTING": True, "CLOCK": clock, **env}).test_client()
-    response = client.get("/metrics", headers=AUTH)
+    app = create_app({"TESTING": True, "CLOCK": clock, **env})
+    response = app.test_client().get("/metrics", headers=AUTH)
+    app.extensions["ivr"].close()
     assert (response.status_code, response.get_data(as_text=True)) == (
         404, "metrics are off: set IVR_METRICS_TOKEN\n")
 

@@ -1,0 +1,105 @@
+"""The agent console and the supervisor view in a real browser, updating live: an agent goes
+available, a call pops up with its client and contract, is answered, hung up, wrap-up, then
+available again; a supervisor sees the queue change without reloading.
+
+The call is played webhook by webhook as Twilio would play it (signed requests to /voice/...,
+and the connect job's REST step played by the test), against the app the browser is using.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from ivr import directory, dispatch
+from tests.browser.conftest import shot
+from tests.console.calls import agent_answers, conversation_ends, queued, ring_agent
+from tests.signin import PASSWORD, add_user
+
+LIVE = 5_000  # ms: the pages poll every second
+
+
+def sign_in(page, base: str, path: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}{path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{base}{path}")
+    # a mark that a reload would wipe: the page must change without one
+    page.evaluate("window.stayedOnPage = true")
+
+
+def test_an_agent_takes_a_call_from_the_console(app, client, validator, live_url, page):
+    service = app.extensions["ivr"]
+    add_user(app, "ann", "agent", "sophie")
+    sign_in(page, live_url, "/agent", "ann")
+    expect(page.locator("#presence .badge")).to_have_text("On a break")
+    page.click("button[data-presence=available]")
+    expect(page.locator("#presence .badge")).to_have_text("Available")
+    expect(page.locator("#call")).to_contain_text("Waiting for a caller")
+    page.evaluate("window.stayedOnPage = true")
+
+    call = queued(client, validator, "CA1")  # ACME's number, technical support: routed to her
+    pop = page.locator("#call .pop")
+    expect(pop).to_contain_text("Incoming call · Support technique", timeout=LIVE)
+    expect(pop.locator(".company")).to_have_text("ACME Industrie")
+    expect(pop.locator(".client-id")).to_have_text("1001")
+    expect(pop.locator(".badge.contract")).to_have_text("Active")
+    expect(pop.locator(".contract-level")).to_have_text("premium")
+    expect(pop.locator(".contract-end")).to_have_text("2030-12-31")
+    expect(pop).to_contain_text("menu: pressed 1 → Support technique")
+    expect(page.locator("#presence .badge")).to_have_text("Ringing")
+    shot(page, "console-ringing")
+
+    dial = ring_agent(app, call)
+    agent_answers(call, dial)
+    expect(pop).to_contain_text("On a call · Support technique", timeout=LIVE)
+    expect(page.locator("#presence .badge")).to_have_text("On a call")
+    shot(page, "console-on-a-call")
+
+    conversation_ends(call, dial, 95)  # hung up
+    expect(page.locator("#presence .badge")).to_have_text("Wrap-up", timeout=LIVE)
+    expect(page.locator("#presence .countdown")).to_have_text(re.compile(r"^\d+ s$"))
+    expect(page.locator("#call")).to_have_text("No call now.")
+    expect(page.locator("#recent")).to_contain_text("ACME Industrie")
+    shot(page, "console-wrap-up")
+
+    service.clock.advance(timedelta(seconds=31))  # the flow's wrap-up is 30 s
+    dispatch.sweep_once(service)  # what the worker's sweeper does every 2 s
+    expect(page.locator("#presence .badge")).to_have_text("Available", timeout=LIVE)
+    assert page.evaluate("window.stayedOnPage") is True
+
+
+def test_a_supervisor_sees_the_queue_change_live(app, client, validator, live_url, page):
+    add_user(app, "sue", "supervisor")
+    sign_in(page, live_url, "/supervisor", "sue")
+    support = page.locator(".queue[data-queue=technical_support]")
+    expect(support.locator(".size")).to_have_text("0")
+    call = queued(client, validator, "CA1")
+    expect(support.locator(".size")).to_have_text("1", timeout=LIVE)
+    expect(support.locator("ol.waiting")).to_contain_text("ACME Industrie")
+    shot(page, "supervisor-one-waiting")
+    call.post("/voice/status", CallStatus="completed")  # the caller hangs up
+    expect(support.locator(".size")).to_have_text("0", timeout=LIVE)
+    expect(support).to_contain_text("1 offered, 0 answered, 1 abandoned")
+    expect(page.locator("tr[data-figures=technical_support] .abandoned")).to_have_text(
+        "1", timeout=12_000)  # today's figures refresh every 10 s
+    shot(page, "supervisor-figures")
+    assert page.evaluate("window.stayedOnPage") is True
+
+
+def test_a_company_named_script_shows_as_text(app, client, validator, live_url, page):
+    service = app.extensions["ivr"]
+    acme = directory.get_client(service.redis, "1001")
+    assert acme is not None
+    name = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
+    directory.save_clients(service.redis, [acme.model_copy(update={"company": name})])
+    add_user(app, "ann", "agent", "sophie")
+    sign_in(page, live_url, "/agent", "ann")
+    page.click("button[data-presence=available]")
+    queued(client, validator, "CA1")
+    expect(page.locator("#call .company")).to_have_text(name, timeout=LIVE)
+    assert page.evaluate("window.pwned === undefined") is True
