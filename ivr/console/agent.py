@@ -22,14 +22,15 @@ def _parts() -> dict[str, Any]:
     """What the page shows, as the API returns it; `problem` when the user has no agent."""
     service, user = hotline(), current_user()
     assert user is not None
+    labels = desk.labels(service)
     try:
         presence = desk.my_presence(service, user)
     except desk.NotAnAgent as exc:
         return {"problem": str(exc), "presence": None, "call": None, "recent": [],
-                "queues": desk.live_queues(service),
+                "queues": desk.live_queues(service), "labels": labels,
                 "voicemails": desk.my_voicemails(service, user, None)}
     return {
-        "problem": None, "presence": desk.presence_json(service, presence),
+        "problem": None, "labels": labels, "presence": desk.presence_json(service, presence),
         "call": desk.my_call(service, presence),
         "queues": desk.live_queues(service, presence.agent.skills),
         "recent": desk.my_calls(service, presence),

@@ -177,7 +177,7 @@ def test_the_screen_pop_follows_the_call_to_wrap_up_then_available(app, client, 
     assert after["presence"].startswith("Wrap-up for 0 s")
     assert "available again in 30 s" in after["presence"]
     assert after["call"] == "No call now."
-    assert "ACME Industrie (1001) technical_support 12 s 1 min 35 s" in after["recent"]
+    assert "ACME Industrie (1001) Support technique 12 s 1 min 35 s" in after["recent"]
     service.clock.advance(timedelta(seconds=31))
     dispatch.sweep_once(service)  # the worker's sweeper ends wrap-ups
     assert parts(console)["presence"].startswith("Available for")
@@ -191,7 +191,7 @@ def test_previous_calls_of_the_client_are_in_the_screen_pop(app, client, validat
     set_presence(console, "available")
     pop = parts(console)["call"]
     assert "Previous calls of this client When Queue Outcome Agent Waited Talked" in pop
-    assert "technical_support Abandoned — 0 s —" in pop
+    assert "07/12 09:00 Support technique Abandoned — 0 s —" in pop
 
 
 def test_client_data_is_escaped_on_the_page(app, client, validator):
