@@ -16,8 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from ivr import agents, create_app, metrics
 from ivr.clock import Clock
 from ivr.settings import PROJECT_ROOT
+from ivr.telephony import CallGone
 from tests.conftest import MONDAY_MORNING
 from tests.console.calls import queued
+from tests.standin import ACCOUNT, stand_in
 
 METRICS_TOKEN = "metrics-token-0123456789"
 AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
@@ -109,6 +111,19 @@ def test_twilio_rest_errors_are_counted_by_status(app, client):
     found = scrape(client)
     assert found[("ivr_twilio_rest_errors_total", (("status", "500"),))] == 2
     assert found[("ivr_twilio_rest_errors_total", (("status", "network"),))] == 1
+
+
+def test_a_failed_twilio_request_is_counted_where_it_happens(r, env):
+    """The service's Telephony tells /metrics of each failure (here the stand-in's 404 for a
+    call it does not know), in whichever process it ran."""
+    with stand_in("http://127.0.0.1:9") as local:
+        app = create_app({"TESTING": True, **env, "IVR_METRICS_TOKEN": METRICS_TOKEN,
+                          "TWILIO_API_URL": local.url, "TWILIO_ACCOUNT_SID": ACCOUNT})
+        with pytest.raises(CallGone):
+            app.extensions["ivr"].telephony.redirect("CA" + "0" * 32, "http://x/voice/connect")
+        found = scrape(app.test_client())
+        app.extensions["ivr"].close()
+    assert found[("ivr_twilio_rest_errors_total", (("status", "404"),))] == 1
 
 
 WEB_PROCESS = textwrap.dedent("""
