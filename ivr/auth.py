@@ -142,7 +142,9 @@ def check(role: str | None = None, api: bool = False) -> ResponseReturnValue | N
             return _json_error(401, "sign in, or send Authorization: Bearer <token>")
         if request.method in UNSAFE:
             abort(401)
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        # script_root: the prefix of a reverse proxy (X-Forwarded-Prefix), kept
+        back = request.script_root + request.full_path.rstrip("?")
+        return redirect(url_for("auth.login", next=back))
     if role and not user.can(role):
         if api:
             return _json_error(403, f"needs the {role} role")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from ivr import agents, directory, dispatch, queue, voicemail
+from ivr import agents, create_app, directory, dispatch, queue, voicemail
 from tests.console.calls import agent_answers, conversation_ends, queued, ring_agent
 from tests.console.pages import text
-from tests.signin import csrf_token, sign_in, signed_in
+from tests.signin import PASSWORD, add_user, csrf_token, sign_in, signed_in
 
 
 def presence(app, agent_id="sophie"):  # type: ignore[no-untyped-def]
@@ -252,3 +252,24 @@ def test_a_recording_url_that_is_not_http_is_not_linked(app):
     page = signed_in(app, "ann", "agent", "sophie").get("/agent").get_data(as_text=True)
     assert 'data-voicemail="RE9"' in page
     assert "javascript:" not in page
+
+
+def test_behind_a_proxy_the_pages_use_its_prefix(r, env, clock):
+    """A reverse proxy serving the app under /hotline (IVR_PROXY_HOPS=1): every URL the
+    console writes, its polling URL included, carries the prefix."""
+    app = create_app({"TESTING": True, "CLOCK": clock, **env, "IVR_PROXY_HOPS": "1"})
+    proxy = {"X-Forwarded-Prefix": "/hotline", "X-Forwarded-Proto": "https",
+             "X-Forwarded-Host": "support.example.com"}
+    add_user(app, "ann", "agent", "sophie")
+    browser = app.test_client()
+    first = browser.get("/agent", headers=proxy)
+    assert first.location == "/hotline/login?next=/hotline/agent"
+    token = csrf_token(browser, "/login?next=/hotline/agent")
+    signed = browser.post("/login", headers=proxy, data={
+        "name": "ann", "password": PASSWORD, "csrf_token": token, "next": "/hotline/agent"})
+    assert signed.location == "/hotline/agent"
+    page = browser.get("/agent", headers=proxy).get_data(as_text=True)
+    for url in ('data-live="/hotline/agent/live"', 'action="/hotline/agent/presence"',
+                'src="/hotline/static/console.js"', 'href="/hotline/static/style.css"'):
+        assert url in page
+    app.extensions["ivr"].close()
