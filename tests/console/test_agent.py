@@ -58,7 +58,12 @@ def test_the_page_names_the_agent_and_their_presence(app):
 
 
 def test_a_user_whose_agent_is_not_in_the_roster_is_told_so(app):
+    """An agent user stays linked to an agent who has since left the roster."""
+    service = app.extensions["ivr"]
+    agents.save(service.redis, agents.Agent(id="nobody-here", name="Nobody", skills=(
+        "technical_support",), reach="+33144002009"), service.clock.now())
     console = signed_in(app, "ghost", "agent", "nobody-here")
+    agents.remove(service.redis, "nobody-here")
     page = console.get("/agent")
     assert page.status_code == 200
     assert "agent nobody-here of user ghost is not in the roster" in text(page.get_data(
