@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean nginx
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# nginx reads whole requests before the web workers see them (deploy/nginx/); a Debian package
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null)
+
+run: $(STAMP) nginx
 	$(BIN)/ivr run
 
 lint: $(STAMP)
@@ -26,7 +31,7 @@ CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq chromium
 
-test: lint $(CHROMIUM)
+test: lint $(CHROMIUM) nginx
 	$(BIN)/pytest
 
 # wrk is a Debian package; the benchmark installs it when it is missing

@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.services import Hotline
-from ivr.settings import ENV_NAMES, load_settings
+from ivr.settings import ENV_NAMES, MAX_UPLOAD, load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,6 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    # 413 before a body is parsed: IVR_MAX_BODY for webhooks (ivr/routes.py), this for uploads
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
     app.config.update({k: v for k, v in config.items() if k not in ENV_NAMES})
     if settings.proxy_hops:
         hops = settings.proxy_hops

@@ -51,6 +51,7 @@ from wtforms.validators import DataRequired, Length
 
 from ivr import sessions, users
 from ivr.exceptions import SignInRefused
+from ivr.logsafe import clean
 from ivr.services import Hotline, hotline
 from ivr.users import User
 
@@ -273,7 +274,7 @@ def login() -> ResponseReturnValue:
         user = sessions.sign_in(service.redis, form.name.data or "", form.password.data or "",
                                 address, service.clock.now())
     except SignInRefused as exc:
-        log.info("sign-in refused from %s", address)
+        log.info("sign-in refused from %s", clean(address))
         page = render_template("auth/login.html", form=form, error=str(exc))
         if exc.retry_after:
             return page, 429, {"Retry-After": str(exc.retry_after)}

@@ -13,7 +13,7 @@ import click
 
 from ivr.cli_admin import audit, guard
 from ivr.cli_agents import agents, queues
-from ivr.cli_common import acting, as_option, hotline, instant
+from ivr.cli_common import Commands, acting, as_option, hotline, instant, phone_keys
 from ivr.cli_flow import flow
 from ivr.cli_hours import announce, hours
 from ivr.cli_twilio_local import twilio_local
@@ -24,8 +24,9 @@ from ivr.exceptions import ImportRowsError, IvrError
 HOTLINE_NUMBER = "+33825000463"
 
 
-@click.group()
-@click.option("-v", "--verbose", is_flag=True, help="Show the service's logs.")
+@click.group(cls=Commands)
+@click.option("-v", "--verbose", is_flag=True, help="Show the service's logs, and the traceback "
+              "of an unexpected error.")
 def main(verbose: bool) -> None:
     """Voice backend of the support hotline."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -53,7 +54,8 @@ main.add_command(audit)
               help="Number called (E.164).")
 @click.option("--at", callback=instant, help="Clock of the call, ISO 8601 with offset "
               "(in-process only).")
-@click.option("--press", multiple=True, help="Keys for each <Gather> in order; '-' lets one "
+@click.option("--press", multiple=True, callback=phone_keys,
+              help="Keys for each <Gather> in order (0-9, *, #); '-' lets one "
               "time out. Repeat the option.")
 @click.option("--url", help="Base URL of a running server (default: the app in-process).")
 @click.option("--hold", default=60.0, show_default=True, type=click.FloatRange(0, 14400),
@@ -133,12 +135,29 @@ def clients_import(path: Path, by: str) -> None:
 
     service = hotline()
     try:
-        count = import_clients(service, path.read_bytes(), path.name, acting(service, by))
+        count = import_clients(service, path, path.name, acting(service, by))
     except ImportRowsError as exc:
         for problem in exc.problems:
             click.echo(f"{path}: {problem}", err=True)
         raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s)") from None
     click.echo(f"imported {count} client(s) from {path}")
+
+
+@clients.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+                required=False)
+def clients_export(path: Path | None) -> None:
+    """Write every client as CSV (to PATH, else standard output), in the import's columns;
+    cells that a spreadsheet would run as formulas are neutralised."""
+    from ivr import client_csv
+
+    service = hotline()
+    if path is None:
+        client_csv.export_csv(service.redis, sys.stdout)
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        count = client_csv.export_csv(service.redis, handle)
+    click.echo(f"exported {count} client(s) to {path}", err=True)
 
 
 @clients.command("show")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +23,16 @@ def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> da
         raise click.BadParameter(str(exc)) from None
 
 
+def phone_keys(ctx: click.Context, param: click.Parameter,
+               value: tuple[str, ...]) -> tuple[str, ...]:
+    """`--press` values: keys a phone can send (0-9, *, #), or '-' for none."""
+    for keys in value:
+        if keys != "-" and not re.fullmatch(r"[0-9*#]+", keys):
+            raise click.BadParameter(f"{keys!r}: a phone sends only the keys 0-9, * and # "
+                                     "('-' for none)")
+    return value
+
+
 def hotline(clock: Clock | None = None) -> Any:
     """The service's parts, for commands that work on Redis directly."""
     from ivr.services import Hotline
@@ -28,12 +40,11 @@ def hotline(clock: Clock | None = None) -> Any:
 
     try:
         service = Hotline(load_settings(), clock=clock)
+        service.redis.ping()  # before anything logs that Redis is away
         service.prepare()
         return service
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
-    except redis.RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis: {exc}") from None
 
 
 def as_option(command: Any) -> Any:
@@ -49,3 +60,31 @@ def acting(service: Any, by: str) -> str:
     if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
         raise click.BadParameter(f"no user {by!r}", param_hint="--as")
     return by
+
+
+def describe(error: BaseException) -> str:
+    """One line for a user about an error no command expected."""
+    if isinstance(error, redis.RedisError):
+        where = os.environ.get("REDIS_URL") or "the embedded server (REDIS_URL unset)"
+        return (f"cannot reach Redis at {where} ({str(error).rstrip('.')}): start it, or set "
+                "REDIS_URL to one that runs")
+    if isinstance(error, IvrError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+    return f"unexpected {type(error).__name__}: {error} (run with --verbose for details)"
+
+
+class Commands(click.Group):
+    """The `ivr` group: an error that no command turned into a message becomes one line on
+    standard error and exit status 1; `--verbose` shows the traceback instead."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("verbose"):
+                raise
+            raise click.ClickException(" ".join(describe(exc).split())) from None

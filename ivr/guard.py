@@ -1,9 +1,14 @@
 """Brute-force guard on client ids: failures per caller number and per client id, in Redis.
 
+Every guess is judged by one Lua script, atomically: a locked number's guess is refused
+(right or wrong, without saying which), a wrong guess is counted, and the count reaching the
+limit locks the number. Parallel calls from one number therefore never get more guesses
+checked than the limit. A failure is taken back when the answer that made it loses to a
+concurrent answer to the same step (`refund`); a replayed request is answered from the call's
+state and never judged again.
+
 Times are the call's clock (so simulated calls can travel through a lockout); the Redis TTLs
-only clean up. A number's failures are read before a step (the step must know at once
-whether the number is locked out); a client id's failures are counted by Redis itself, in
-the step's write round trip, and flag the id for admins without ever locking it.
+only clean up. A client id's failures flag the id for admins without ever locking it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import redis
 
@@ -20,17 +25,57 @@ NUMBER_FAILS_KEY = "ivr:guard:fails:number:{}"
 ID_FAILS_KEY = "ivr:guard:fails:id:{}"
 FLAGGED_KEY = "ivr:guard:flagged"
 
-# KEYS: the id's failures (zset of numbers), the flagged hash
-# ARGV: number, time, window start, window seconds, threshold, client id, time (ISO)
-_COUNT_ID_FAILURE = """
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-local numbers = redis.call('ZCARD', KEYS[1])
-if numbers >= tonumber(ARGV[5]) then
-  redis.call('HSET', KEYS[2], ARGV[6], cjson.encode({at = ARGV[7], numbers = numbers}))
+Verdict = Literal["pass", "wrong", "locked", "locked_now"]
+# pass: right, not locked; wrong: a failure counted; locked_now: the failure that locks;
+# locked: refused (right or wrong), nothing counted
+
+# KEYS: lock, number failures (zset of guesses), id failures (zset of numbers), flagged hash
+# ARGV: 1 now, 2 window start, 3 window, 4 failures, 5 duration, 6 the guess, 7 wrong (0/1),
+#       8 has caller (0/1), 9 typed id ('' for none), 10 id failure member, 11 flag after,
+#       12 now (ISO)
+_JUDGE = """
+local now = tonumber(ARGV[1])
+if ARGV[8] == '1' then
+  local lock = redis.call('GET', KEYS[1])
+  if lock and now < tonumber(string.match(lock, '^%S+')) then
+    return 'locked'
+  end
 end
-return numbers
+if ARGV[7] == '0' then
+  return 'pass'
+end
+local verdict = 'wrong'
+if ARGV[8] == '1' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+  redis.call('ZADD', KEYS[2], now, ARGV[6])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+    local duration = tonumber(ARGV[5])
+    redis.call('SET', KEYS[1], tostring(now + duration) .. ' ' .. ARGV[6],
+               'EX', duration + tonumber(ARGV[3]))
+    verdict = 'locked_now'
+  end
+end
+if ARGV[9] ~= '' then
+  redis.call('ZADD', KEYS[3], now, ARGV[10])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+  local numbers = redis.call('ZCARD', KEYS[3])
+  if numbers >= tonumber(ARGV[11]) then
+    redis.call('HSET', KEYS[4], ARGV[9], cjson.encode({at = ARGV[12], numbers = numbers}))
+  end
+end
+return verdict
+"""
+
+# KEYS: lock, number failures; ARGV: the guess whose failure is taken back
+_REFUND = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+local lock = redis.call('GET', KEYS[1])
+local tag = ' ' .. ARGV[1]
+if lock and string.sub(lock, -string.len(tag)) == tag then
+  redis.call('DEL', KEYS[1])
+end
 """
 
 
@@ -44,18 +89,12 @@ class Policy:
 
 @dataclass(frozen=True)
 class Record:
-    """What the guard knows of a caller number, fetched before a step."""
+    """What the guard knows of a caller number before a step: until when it is locked."""
 
     locked_until: float = 0.0
-    number_fails: tuple[float, ...] = ()
 
     def locked(self, now: datetime) -> bool:
         return now.timestamp() < self.locked_until
-
-    def recent(self, policy: Policy, now: datetime) -> int:
-        """Failures from this number within the policy's window."""
-        since = now.timestamp() - policy.window
-        return sum(1 for score in self.number_fails if score > since)
 
 
 def fetch(pipe: redis.client.Pipeline, caller: str | None) -> int:
@@ -63,35 +102,36 @@ def fetch(pipe: redis.client.Pipeline, caller: str | None) -> int:
     if not caller:
         return 0
     pipe.get(LOCK_KEY.format(caller))
-    pipe.zrange(NUMBER_FAILS_KEY.format(caller), 0, -1, withscores=True)
-    return 2
+    return 1
 
 
 def parse(results: list[Any], caller: str | None) -> Record:
     if not caller:
         return Record()
-    locked_until, fails = results[0], results[1]
-    return Record(float(locked_until or 0), tuple(score for _, score in fails))
+    lock = results[0]
+    return Record(float(lock.split()[0]) if lock else 0.0)
 
 
-def record_failure(pipe: redis.client.Pipeline, policy: Policy, record: Record, now: datetime,
-                   caller: str | None, typed: str | None, call_sid: str) -> None:
-    """Queue the writes for one failed id on a pipeline (locking the number when due)."""
+def judge(r: redis.Redis, policy: Policy, now: datetime, caller: str | None, guess: str,
+          right: bool, typed: str | None) -> Verdict:
+    """Check one guess against the lock and count it when wrong, in one atomic step.
+
+    `guess` names this answer (unique per request), for a `refund`.
+    """
     ts = now.timestamp()
-    since = ts - policy.window
+    keys = [LOCK_KEY.format(caller or ""), NUMBER_FAILS_KEY.format(caller or ""),
+            ID_FAILS_KEY.format(typed or ""), FLAGGED_KEY]
+    args: list[Any] = [ts, ts - policy.window, policy.window, policy.failures, policy.duration,
+                       guess, "0" if right else "1", "1" if caller else "0", typed or "",
+                       caller or f"anonymous:{guess}", policy.flag_after, now.isoformat()]
+    verdict: Verdict = r.eval(_JUDGE, len(keys), *keys, *args)
+    return verdict
+
+
+def refund(r: redis.Redis, caller: str | None, guess: str) -> None:
+    """Take back the failure (and the lock) of an answer that lost to a concurrent one."""
     if caller:
-        key = NUMBER_FAILS_KEY.format(caller)
-        pipe.zadd(key, {f"{call_sid}:{ts}": ts})
-        pipe.zremrangebyscore(key, "-inf", since)
-        pipe.expire(key, policy.window)
-        if record.recent(policy, now) + 1 >= policy.failures:
-            pipe.set(LOCK_KEY.format(caller), ts + policy.duration,
-                     ex=policy.duration + policy.window)
-    if typed:
-        # EVAL, not EVALSHA: a pipeline with registered scripts costs a round trip to check them
-        pipe.eval(_COUNT_ID_FAILURE, 2, ID_FAILS_KEY.format(typed), FLAGGED_KEY,
-                  caller or f"anonymous:{call_sid}", ts, since, policy.window,
-                  policy.flag_after, typed, now.isoformat())
+        r.eval(_REFUND, 2, LOCK_KEY.format(caller), NUMBER_FAILS_KEY.format(caller), guess)
 
 
 def flagged(r: redis.Redis) -> dict[str, dict[str, Any]]:
@@ -106,7 +146,7 @@ def locked_numbers(r: redis.Redis, now: datetime) -> dict[str, datetime]:
     values = r.mget(keys) if keys else []
     found = {}
     for key, value in zip(keys, values, strict=True):
-        until = float(value or 0)
+        until = float(value.split()[0]) if value else 0.0  # "until guess" (or a bare time)
         if until > now.timestamp():
             found[key.split(":", 3)[3]] = datetime.fromtimestamp(until, now.tzinfo)
     return dict(sorted(found.items()))

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ivr import queue, voicemail
 from ivr.flows.engine import EMPTY, BadCall
+from ivr.logsafe import clean
 from ivr.services import hotline
 from ivr.twiml import apology
 
@@ -51,6 +52,12 @@ class _FormParams:
 
 
 @bp.before_request
+def limit_body() -> None:
+    """Twilio's bodies are a few hundred bytes: a bigger one gets 413 before it is read."""
+    request.max_content_length = hotline().settings.max_body
+
+
+@bp.before_request
 def check_signature() -> None:
     service = hotline()
     if not service.settings.validate_signatures:
@@ -63,7 +70,7 @@ def check_signature() -> None:
         hmac.compare_digest(service.validator.compute_signature(url, params), signature)
         or service.validator.validate(url, params, signature)
     ):
-        log.warning("refused %s: bad or missing X-Twilio-Signature", request.path)
+        log.warning("refused %s: bad or missing X-Twilio-Signature", clean(request.path))
         abort(403)
 
 
@@ -73,9 +80,9 @@ def answer_anyway(error: Exception) -> Response | HTTPException:
     if isinstance(error, HTTPException) and error.code and error.code < 500:
         return error
     if isinstance(error, BadCall):
-        log.warning("%s: %s", request.path, error)
+        log.warning("%s: %s", clean(request.path), clean(error))
     else:
-        log.exception("internal error on %s", request.path)
+        log.exception("internal error on %s", clean(request.path))
     return twiml(apology(hotline().settings.fallback_number))
 
 
@@ -131,5 +138,5 @@ def recording() -> Response:
 def fallback() -> Response:
     """Twilio's fallback URL, asked when the voice URL failed: no Redis, no flow."""
     log.error("Twilio used the fallback URL for call %s (error %s)",
-              request.form.get("CallSid", "-"), request.form.get("ErrorCode", "-"))
+              clean(request.form.get("CallSid")), clean(request.form.get("ErrorCode")))
     return twiml(apology(hotline().settings.fallback_number))

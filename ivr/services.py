@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from redis.sentinel import Sentinel
 from twilio.request_validator import RequestValidator
 
-from ivr import agents, directory, records
+from ivr import agents, client_csv, directory, records
 from ivr.clock import Clock
 from ivr.exceptions import FlowError
 from ivr.flows.engine import Engine
@@ -139,7 +139,7 @@ class Hotline:
                       exc)
             return
         if self.settings.load_demo_data and not self.redis.exists(directory.CLIENTS_KEY):
-            count = directory.import_csv(self.redis, DEMO_CLIENTS)
+            count = client_csv.import_csv(self.redis, DEMO_CLIENTS)
             log.info("loaded %d demo clients from %s", count, DEMO_CLIENTS.name)
         if self.settings.load_demo_data:
             count = agents.load_demo(self.redis, DEMO_AGENTS, self.clock.now())

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ivr.exceptions import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_UPLOAD = 128 * 1024 * 1024  # bytes of any request but a webhook (a client CSV upload)
 TWILIO_API = "https://api.twilio.com"
 # the account of the local Twilio stand-in (ivr/twilio_local) when no real one is configured
 LOCAL_ACCOUNT_SID = "AC" + "10ca1" + "0" * 27
@@ -44,6 +45,7 @@ ENV_NAMES = {
     "IVR_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "IVR_SESSION_MAX_HOURS": "session_max_hours",
     "IVR_METRICS_TOKEN": "metrics_token",
+    "IVR_MAX_BODY": "max_body",
 }
 
 # never echoed in an error
@@ -94,6 +96,7 @@ class Settings(BaseModel):
     session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
     # the bearer token Prometheus sends to /metrics; without it /metrics is off
     metrics_token: str | None = Field(default=None, min_length=16, max_length=200)
+    max_body: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)  # bytes of a request
 
     @field_validator("redis_url")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from twilio.request_validator import RequestValidator
 MAX_REQUESTS = 80  # a call that has not ended by then is stopped (a caller who never answers)
 IN_PROCESS_BASE = "http://localhost"
 TIMEOUT = "-"
+PHONE_KEYS = re.compile(r"[0-9*#]+")
 
 
 class Transport(Protocol):
@@ -43,8 +45,16 @@ class HttpTransport:
         self.session = requests.Session()
 
     def post(self, url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
-        response = self.session.post(url, data=params, timeout=15,
-                                     headers={"X-Twilio-Signature": signature})
+        import requests
+
+        try:
+            response = self.session.post(url, data=params, timeout=15,
+                                         headers={"X-Twilio-Signature": signature})
+        except requests.ConnectionError:
+            raise SimulationError(f"no server answers at {url}; is it running "
+                                  "(`make run`)?") from None
+        except requests.Timeout:
+            raise SimulationError(f"{url} did not answer within 15 s") from None
         return response.status_code, response.text
 
 
@@ -190,14 +200,22 @@ class Simulator:
     # -- the caller ----------------------------------------------------------------------
 
     def _press(self, gather: ET.Element) -> str | None:
-        if self.presses:
-            keys = self.presses.pop(0)
-        elif self.ask is not None:
-            keys = self.ask(describe_gather(gather)) or TIMEOUT
-        else:
-            keys = TIMEOUT
-        if keys == TIMEOUT:
-            return None
+        hint = describe_gather(gather)
+        while True:
+            if self.presses:
+                keys, asked = self.presses.pop(0), False
+            elif self.ask is not None:
+                keys, asked = self.ask(hint) or TIMEOUT, True
+            else:
+                keys, asked = TIMEOUT, False
+            if keys == TIMEOUT:
+                return None
+            problem = key_problem(keys, gather)
+            if problem is None:
+                break
+            if not asked:
+                raise SimulationError(f"--press {keys!r}: {problem}")
+            hint = f"{problem}; {describe_gather(gather)}"
         self._note("press", keys)
         return keys
 
@@ -227,6 +245,18 @@ class Simulator:
         self.result.heard.append(heard)
         if self.listen:
             self.listen(heard)
+
+
+def key_problem(keys: str, gather: ET.Element) -> str | None:
+    """Why a phone could not send `keys` to this <Gather>, or None when it could."""
+    if not PHONE_KEYS.fullmatch(keys):
+        return "a phone sends only the keys 0-9, * and #"
+    limit = gather.get("numDigits")
+    finish = gather.get("finishOnKey", "#")
+    typed = keys.split(finish, 1)[0] if finish else keys
+    if limit and limit.isdigit() and len(typed) > int(limit):
+        return f"this question takes {limit} key(s), not {len(typed)}"
+    return None
 
 
 def describe_gather(gather: ET.Element) -> str:

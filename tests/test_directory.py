@@ -12,15 +12,13 @@ from pathlib import Path
 import pytest
 
 from ivr.cli import main
+from ivr.client_csv import COLUMNS, import_csv, parse_csv
 from ivr.directory import (
-    COLUMNS,
     Client,
     Contract,
     all_clients,
     clients_by_phone,
     get_client,
-    import_csv,
-    parse_csv,
     save_clients,
 )
 from ivr.exceptions import ImportRowsError

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import holidays
 import pytest
 from pydantic import ValidationError
 
@@ -182,9 +181,43 @@ def test_closing_time_keeps_the_day_offset(support):
 # -- public holidays -----------------------------------------------------------------------
 
 
+def easter(year: int) -> date:
+    """Easter Sunday: the anonymous Gregorian algorithm (Meeus, Jones, Butcher), written out
+    here so that the holidays are not checked against the package that computes them."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * l_) // 433
+    month = (h + l_ - 7 * m + 90) // 25
+    return date(year, month, (h + l_ - 7 * m + 33 * month + 19) % 32)
+
+
+FIXED = {(1, 1): "Jour de l'an", (5, 1): "Fête du Travail", (5, 8): "Fête de la Victoire",
+         (7, 14): "Fête nationale", (8, 15): "Assomption", (11, 1): "Toussaint",
+         (11, 11): "Armistice", (12, 25): "Noël"}
+FROM_EASTER = {1: "Lundi de Pâques", 39: "Ascension", 50: "Lundi de Pentecôte"}
+ALSACE_FROM_EASTER = {-2: "Vendredi saint"}  # and Saint-Étienne, 26 December
+
+
 def french_holidays(subdivision: str | None = None) -> list[tuple[date, str]]:
-    found = holidays.country_holidays("FR", subdiv=subdivision, years=YEARS, language="fr")
-    return sorted(found.items())
+    """France's public holidays of YEARS (Code du travail L3133-1; Alsace-Moselle: L3134-13)."""
+    days: list[tuple[date, str]] = []
+    for year in YEARS:
+        days += [(date(year, month, day), name) for (month, day), name in FIXED.items()]
+        moving = FROM_EASTER | (ALSACE_FROM_EASTER if subdivision == "Alsace" else {})
+        days += [(easter(year) + timedelta(days=n), name) for n, name in moving.items()]
+        if subdivision == "Alsace":
+            days.append((date(year, 12, 26), "Saint-Étienne"))
+    return sorted(days)
+
+
+def test_easter_dates_are_the_known_ones():
+    assert [easter(y) for y in (2026, 2027, 2028, 2029, 2030)] == [
+        date(2026, 4, 5), date(2027, 3, 28), date(2028, 4, 16), date(2029, 4, 1),
+        date(2030, 4, 21)]
 
 
 def test_eleven_french_holidays_a_year_and_two_more_in_alsace():

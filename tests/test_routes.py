@@ -141,3 +141,22 @@ def test_healthz(client, env, clock):
 
 def test_get_is_not_a_webhook(client):
     assert client.get("/voice/incoming").status_code == 405
+
+
+def test_a_webhook_body_over_the_limit_is_refused_before_it_is_read(client):
+    big = {"CallSid": "CA-big", "x": "a" * 70_000}
+    assert client.post("/voice/incoming", data=big).status_code == 413
+    assert client.post("/voice/status", data=big).status_code == 413
+
+
+def test_the_webhook_limit_is_a_setting(r, env, clock):
+    from ivr import create_app
+
+    small = create_app({"TESTING": True, "CLOCK": clock, **env, "IVR_MAX_BODY": "2048"})
+    assert small.test_client().post("/voice/status", data={"x": "a" * 3000}).status_code == 413
+    small.extensions["ivr"].redis.connection_pool.disconnect()
+
+
+def test_other_requests_may_be_bigger(client):
+    # an upload larger than any webhook is not refused for its size (the page answers its own way)
+    assert client.post("/login", data={"name": "a" * 70_000}).status_code != 413

@@ -66,9 +66,9 @@ def test_at_with_url_is_refused(runner):
 
 
 @pytest.fixture
-def server(env, r) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The app served over real HTTP on a free port (its clock is the real one)."""
-    app = create_app({**env, "IVR_VALIDATE_SIGNATURES": "true"})
+def server(env, r, clock) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The app served over real HTTP on a free port, its clock on a Monday morning."""
+    app = create_app({**env, "IVR_VALIDATE_SIGNATURES": "true", "CLOCK": clock})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -81,10 +81,16 @@ def test_call_against_a_running_server(runner, server):
     assert data["steps"][0]["path"] == "/voice/incoming"
     heard = [s for step in data["steps"] for s in TwiML(step["twiml"]).said()]
     assert heard[:2] == ["Bienvenue au support technique.", "For English, press 9."]
-    # by the real clock: open (three silences at the ID prompt, then maintenance) or closed
-    outcome = (data["outcome"]["type"], data["outcome"]["target"])
-    assert outcome in {("enqueue", "maintenance"), ("hangup", None)}
-    assert heard[2].startswith(("Please enter your client ID", "Technical support is closed"))
+    # open on a Monday morning: three silences at the ID prompt, then maintenance
+    assert heard[2].startswith("Please enter your client ID")
+    assert data["outcome"] == {"type": "enqueue", "target": "maintenance"}
+
+
+def test_call_with_no_server_there_is_one_line(runner):
+    result = runner.invoke(main, ["call", "--url", "http://127.0.0.1:1"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: no server answers at http://127.0.0.1:1/voice/incoming; "
+                             "is it running (`make run`)?\n")
 
 
 def test_wrong_token_is_refused_by_the_server(runner, server, env):
@@ -105,9 +111,40 @@ def test_simulator_rejects_what_twilio_would_not_accept(app):
 
 def test_keys_follow_twilio_gather_rules(app):
     simulator = Simulator(FlaskTransport(app), TOKEN, "http://localhost", "+33612345678",
-                          "+33825000463", ["-", "1001#", "12"])
+                          "+33825000463", ["-", "1001#", "1"])
     result = simulator.run()
     step_params = [step["params"] for step in result.steps]
     assert step_params[2]["Digits"] == "1001" and step_params[2]["FinishedOnKey"] == "#"
-    assert step_params[3]["Digits"] == "1"  # the menu takes one key
+    assert step_params[3]["Digits"] == "1"
     assert result.outcome == {"type": "enqueue", "target": "technical_support"}
+
+
+def test_more_keys_than_the_question_takes_are_refused(app):
+    simulator = Simulator(FlaskTransport(app), TOKEN, "http://localhost", "+33612345678",
+                          "+33825000463", ["-", "1001#", "12"])
+    with pytest.raises(SimulationError, match=r"--press '12': this question takes 1 key\(s\), "
+                                              r"not 2"):
+        simulator.run()
+
+
+@pytest.mark.parametrize("keys", ["abc", "1 2", "12a", "+1"])
+def test_cli_refuses_keys_a_phone_cannot_send(runner, keys):
+    result = runner.invoke(main, ["call", "--press", keys])
+    assert result.exit_code == 2
+    assert "a phone sends only the keys 0-9, * and #" in result.stderr
+
+
+def test_interactive_keys_a_phone_cannot_send_are_asked_again(app):
+    answers = iter(["abc", "12", "9"])
+    hints: list[str] = []
+
+    def ask(hint: str) -> str:
+        hints.append(hint)
+        return next(answers, "-")
+
+    result = Simulator(FlaskTransport(app), TOKEN, "http://localhost", "+33612345678",
+                       "+33825000463", ask=ask).run()
+    greeting = hints[0]
+    assert hints[1] == f"a phone sends only the keys 0-9, * and #; {greeting}"
+    assert hints[2] == f"this question takes 1 key(s), not 2; {greeting}"
+    assert result.steps[1]["params"]["Digits"] == "9"  # the one good answer: English

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from ivr import directory, guard
+from pathlib import Path
+
+from ivr import client_csv, directory, guard
 from ivr.admin import audit
 from ivr.exceptions import ActionError
 from ivr.phones import mask, parse_phone
 from ivr.services import Hotline
 
 
-def import_clients(service: Hotline, data: bytes, filename: str, by: str) -> int:
-    """Upsert every client of a CSV file (comma or semicolon separated), or none: each bad row
-    is reported with its line (ImportRowsError). Agencies must be those of the flow."""
+def import_clients(service: Hotline, data: Path | bytes, filename: str, by: str) -> int:
+    """Upsert every client of a CSV file (a path, streamed, or an upload's bytes; comma or
+    semicolon separated), or none: each bad row is reported with its line (ImportRowsError).
+    Agencies must be those of the flow."""
     agencies = service.flows.current().config.agencies
-    clients = directory.read_csv(data, agencies)
     before = service.redis.scard(directory.CLIENTS_KEY)
-    count = directory.save_clients(service.redis, clients)
+    count = client_csv.import_csv(service.redis, data, agencies)
     after = service.redis.scard(directory.CLIENTS_KEY)
     audit.record(service.redis, service.clock.now(), by, "clients.import",
                  f"{count} client(s) from {filename[:100]}", {"clients": before},

@@ -71,6 +71,7 @@ class Call:
         live: Live,
         fetched: Mapping[str, Any],
         trial: bool = False,
+        r: Any = None,
     ) -> None:
         self.flow = flow
         self.trial = trial  # a simulated call: it may wait in a queue, never reach an agent
@@ -83,6 +84,8 @@ class Call:
         self.response = VoiceResponse()
         self.node_name = ""
         self.writes: list[Write] = []
+        self.redis = r  # for the few checks that must be atomic at once (the guard's)
+        self.undo: list[Write] = []  # run on Redis when a concurrent answer won this step
 
     # -- the caller's answer -------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Runs the call flow for Twilio's webhooks: one Redis round trip for a new call, then two a step
-(read, then write)."""
+(read, then a compare-and-set write), and one more for a guessed client id (the guard's)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ivr.flows.flow import Flow
 from ivr.flows.nodes.base import STAY
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
 from ivr.live import Live
+from ivr.logsafe import clean
 from ivr.phones import mask, parse_phone
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,17 @@ CALL_KEY = "ivr:call:{}"
 CALL_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 MAX_HOPS = 200  # nodes run in one step; graph checks make loops impossible, this is a guard
+
+# KEYS: the call; ARGV: the seq read, the new state, its TTL. Writes the new state only when
+# the stored one is still at the seq read; else returns the stored one (the winner's).
+_COMPARE_AND_SET = """
+local stored = redis.call('GET', KEYS[1])
+if stored and cjson.decode(stored)['seq'] ~= tonumber(ARGV[1]) then
+  return stored
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return false
+"""
 
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
@@ -102,7 +114,7 @@ class Engine:
             version=flow.version, lang=flow.config.default_language, caller=caller,
             called=parse_phone(params.get("To", "")), started=now.isoformat(),
         )
-        call = Call(flow, sid, state, params, now, live, fetched, self.trial)
+        call = Call(flow, sid, state, params, now, live, fetched, self.trial, self.redis)
         self._run(call, flow.start)
         return call
 
@@ -129,7 +141,8 @@ class Engine:
             asked = flow.nodes.get(node_name)
         fetched = fetch.parse(rest)
         call = Call(flow, sid, state, params, self.clock.now(), fetched.pop("live", Live()),
-                    fetched, self.trial)
+                    fetched, self.trial, self.redis)
+        read_seq = state.seq
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
             following = asked.receive(call)
@@ -142,16 +155,14 @@ class Engine:
             self._run(call, state.node)
         else:
             return state.last or self._hangup()
-        pipe = self.redis.pipeline(transaction=False)
-        twiml = self._save(call, pipe)
-        pipe.execute()
-        return twiml
+        return self._commit(call, read_seq)
 
     def status(self, params: Mapping[str, str]) -> None:
         """Twilio's status callback: a finished call's state is kept an hour more, then goes."""
         sid = _sid(params)
         status = params.get("CallStatus", "")
-        log.info("call %s status %s (%ss)", sid, status or "-", params.get("CallDuration", "?"))
+        log.info("call %s status %s (%ss)", sid, clean(status),
+                 clean(params.get("CallDuration", "?")))
         if status in FINAL_STATUSES:
             self.redis.expire(CALL_KEY.format(sid), 3600)
             if self.on_ended:
@@ -185,6 +196,26 @@ class Engine:
         pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl, nx=only_new)
         for write in call.writes:
             write(pipe)
+        return twiml
+
+    def _commit(self, call: Call, read_seq: int) -> str:
+        """Store the call's new state unless another request changed it since it was read;
+        the TwiML to answer: this step's, or the winner's when a concurrent answer won."""
+        call.state.seq += 1
+        twiml = str(call.response.to_xml())
+        call.state.last = twiml
+        winner = self.redis.eval(_COMPARE_AND_SET, 1, CALL_KEY.format(call.sid), read_seq,
+                                 call.state.dumps(), self.call_ttl)
+        if winner is not None:
+            log.info("call %s: a concurrent answer to step %d won", call.sid, read_seq)
+            for undo in call.undo:
+                undo(self.redis)
+            return CallState.loads(winner).last or twiml
+        if call.writes:
+            pipe = self.redis.pipeline(transaction=False)
+            for write in call.writes:
+                write(pipe)
+            pipe.execute()
         return twiml
 
     @staticmethod

@@ -20,6 +20,7 @@ from ivr.flows.call import Call, CallState
 from ivr.flows.flow import Flow
 from ivr.flows.store import FlowStore, UnknownVersion
 from ivr.live import Live
+from ivr.logsafe import clean
 from ivr.phones import mask
 from ivr.queue import Reservation
 from ivr.speech import speak_contract, speak_ordinal, speak_wait
@@ -86,7 +87,7 @@ class QueueCalls:
         entry_id, res = args.get("e", ""), args.get("r", "")
         entry = queue.entry(self.redis, entry_id)
         if entry is None or entry.id != params.get("CallSid"):
-            log.warning("connect for an unknown call %s", entry_id[:40])
+            log.warning("connect for an unknown call %s", clean(entry_id, 40))
             return self._hangup()
         flow = self._flow(entry.get("version"))
         rules = flow.rules(entry.get("queue"))
@@ -145,7 +146,7 @@ class QueueCalls:
             self.redis, entry_id, res, status, int(duration) if duration.isdigit() else 0,
             self.clock.now(), rules, flow.queue_rules.values())
         self.dispatch(reservations)
-        log.info("call %s: dial to agent %s (%s)", entry_id, result, status or "-")
+        log.info("call %s: dial to agent %s (%s)", clean(entry_id), result, clean(status))
         if result in ("answered", "abandoned"):
             self.on_finished()
             return self._hangup()

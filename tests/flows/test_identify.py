@@ -4,12 +4,14 @@ and the licence number as a second factor."""
 
 from __future__ import annotations
 
+import threading
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from twilio.request_validator import RequestValidator
 
 from ivr import guard
 from ivr.directory import Client, Contract, save_clients
@@ -24,6 +26,7 @@ from tests.helpers import (
     MENU_FR,
     NO_ID,
     NOT_IDENTIFIED,
+    TOKEN,
     UNKNOWN_CALLER,
     TwiML,
     scripted_call,
@@ -445,3 +448,65 @@ def test_attacked_client_still_identifies_with_its_licence(licence_flow, r):
                       caller=number(n))
     owner = scripted_call(licence_flow, "-", "1", "1001#", "1", caller=ACME_PHONE)
     assert owner.outcome == {"type": "enqueue", "target": "technical_support"}
+
+
+# -- the lock holds at every guess -------------------------------------------------------
+
+
+def test_a_call_already_at_the_question_is_refused_once_the_number_is_locked(client, validator):
+    waiting_params, waiting = at_id_prompt(client, validator, sid="CA-waiting")
+    assert waiting.said() == [ASK_ID]
+    for sid, wrong in (("CA-x", ("9991", "9992", "9993")), ("CA-y", ("9994", "9995"))):
+        params, doc = at_id_prompt(client, validator, sid=sid)
+        for keys in wrong:
+            doc = answer(client, validator, params, doc, Digits=keys)
+    # the number is locked now: even the right id is refused, in the words of a wrong one
+    doc = answer(client, validator, waiting_params, waiting, Digits="1001")
+    assert doc.said() == [INVALID, NOT_IDENTIFIED]
+    assert doc.one("Enqueue").text == "maintenance"
+
+
+def test_a_locked_known_number_cannot_confirm_its_company(client, validator):
+    waiting_params, waiting = at_id_prompt(client, validator, sid="CA-acme", caller=ACME_PHONE)
+    assert waiting.said() == [CONFIRM_ACME]
+    for sid, wrong in (("CA-x", ("9991", "9992", "9993")), ("CA-y", ("9994", "9995"))):
+        params, doc = at_id_prompt(client, validator, sid=sid, caller=ACME_PHONE)
+        for keys in wrong:
+            doc = answer(client, validator, params, doc, Digits=keys)
+    doc = answer(client, validator, waiting_params, waiting, Digits="1")
+    assert doc.said() == [INVALID, NOT_IDENTIFIED]
+
+
+def test_a_locked_number_is_refused_at_the_licence_too(licence_flow, client, validator):
+    waiting_params, waiting = at_id_prompt(client, validator, sid="CA-licence")
+    waiting = answer(client, validator, waiting_params, waiting, Digits="1001")
+    assert waiting.said() == [ASK_LICENCE]
+    for n in range(5):
+        params, doc = at_id_prompt(client, validator, sid=f"CA-attack-{n}")
+        doc = answer(client, validator, params, doc, Digits="1001")
+        answer(client, validator, params, doc, Digits="5555")
+    doc = answer(client, validator, waiting_params, waiting, Digits="1001")  # L-1001-A
+    assert doc.said() == [INVALID, NOT_IDENTIFIED]
+
+
+def test_ten_calls_guessing_at_once_from_one_number_get_five_checks(app, r):
+    client_ids = [f"CA-parallel-{n}" for n in range(10)]
+    validator = RequestValidator(TOKEN)
+    prompts = {sid: at_id_prompt(app.test_client(), validator, sid=sid) for sid in client_ids}
+    barrier = threading.Barrier(10)
+    answers: dict[str, TwiML] = {}
+
+    def guess(sid: str) -> None:
+        params, doc = prompts[sid]
+        test_client = app.test_client()
+        barrier.wait(timeout=10)
+        answers[sid] = answer(test_client, validator, params, doc, Digits="9999")
+
+    threads = [threading.Thread(target=guess, args=(sid,)) for sid in client_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert r.zcard(guard.NUMBER_FAILS_KEY.format(UNKNOWN_CALLER)) == 5
+    heard = sorted(tuple(doc.said()) for doc in answers.values())
+    assert heard == sorted([(INVALID, ASK_ID)] * 4 + [(INVALID, NOT_IDENTIFIED)] * 6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -107,6 +108,8 @@ class Identify(Node):
     def _identified(self, call: Call, client: Client) -> str | None:
         if self.licence:
             return self._ask_licence(call, client.id, client)
+        if self._judge(call, right=True, typed=None) == "locked":
+            return self._locked_out(call)
         return self._accept(call, client_summary(client))
 
     def _ask_licence(self, call: Call, typed: str, client: Client | None) -> str | None:
@@ -136,6 +139,8 @@ class Identify(Node):
         if client.get("id") == pending and typed and any(
                 typed in (licence, "".join(c for c in licence if c.isdigit()))
                 for licence in licences):
+            if self._judge(call, right=True, typed=None) == "locked":
+                return self._locked_out(call)
             return self._accept(call, client)
         call.state.stage = None
         call.state.client = None
@@ -149,18 +154,30 @@ class Identify(Node):
             return self._give_up(call)
         return call.node_name
 
-    def _failed(self, call: Call, typed: str | None) -> str | None:
-        record: guard.Record = call.fetched.get("guard") or guard.Record()
-        caller, policy = call.state.caller, self.policy
+    def _judge(self, call: Call, right: bool, typed: str | None) -> guard.Verdict:
+        """The guard's verdict on this guess: the lock is checked at every guess, and a wrong
+        one counted, in one atomic step; taken back if a concurrent answer wins the step."""
+        caller = call.state.caller
+        guess = f"{call.sid}:{call.state.seq}:{secrets.token_hex(4)}"
         typed = typed if typed and len(typed) <= MAX_ID_DIGITS else None
-        call.write(lambda pipe: guard.record_failure(
-            pipe, policy, record, call.now, caller, typed, call.sid))
-        if caller and record.recent(policy, call.now) + 1 >= policy.failures:
+        verdict = guard.judge(call.redis, self.policy, call.now, caller, guess, right, typed)
+        if verdict in ("wrong", "locked_now"):
+            call.undo.append(lambda r: guard.refund(r, caller, guess))
+        return verdict
+
+    def _failed(self, call: Call, typed: str | None) -> str | None:
+        verdict = self._judge(call, right=False, typed=typed)
+        if verdict == "wrong":
+            return self._retry(call, self.invalid_prompt)
+        if verdict == "locked_now":
             log.warning("call %s: number %s locked out after repeated wrong ids",
-                        call.sid, mask(caller))
-            call.say(self.invalid_prompt)
-            return self._give_up(call)
-        return self._retry(call, self.invalid_prompt)
+                        call.sid, mask(call.state.caller))
+        return self._locked_out(call)
+
+    def _locked_out(self, call: Call) -> str | None:
+        """A locked number's guess, right or wrong, hears what a wrong last guess hears."""
+        call.say(self.invalid_prompt)
+        return self._give_up(call)
 
     def _give_up(self, call: Call) -> str | None:
         call.reset_tries()
