@@ -103,6 +103,9 @@ def run_all(host: str, port: int, workers: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     base = f"http://{host}:{port}"
     ivr = command_hint()
+    shift = env.get("IVR_CLOCK_SHIFT")
+    # commands run elsewhere must live on the same travelled clock as the service
+    travel = f"\n  export IVR_CLOCK_SHIFT={shift}   (the service's travelled clock)" if shift else ""
     failed = False
     try:
         _say(f"""
@@ -110,7 +113,7 @@ Hotline running: {base}  (nginx -> granian; Redis: {'embedded, ' + str(redis_ser
                                                   if redis_server else 'REDIS_URL'})
 Twilio: {env['TWILIO_API_URL'] + ' (local stand-in: calls wait in queues and reach agents)'
          if twilio else env.get('TWILIO_API_URL') or 'api.twilio.com'}
-Try, in another terminal:
+Try, in another terminal:{travel}
   {ivr} call --url {base} --press - --press 1001# --press 1   (a real call's path, open hours)
   {ivr} call --at 2026-12-25T10:00:00+01:00                       (Christmas: closed)
   {ivr} hours calendar --days 10
