@@ -105,7 +105,7 @@ def run_all(host: str, port: int, workers: int) -> None:
     ivr = command_hint()
     shift = env.get("IVR_CLOCK_SHIFT")
     # commands run elsewhere must live on the same travelled clock as the service
-    travel = f"\n  export IVR_CLOCK_SHIFT={shift}   (the service's travelled clock)" if shift else ""
+    travel = f"\n  export IVR_CLOCK_SHIFT={shift}   (the same clock)" if shift else ""
     failed = False
     try:
         _say(f"""
