@@ -35,11 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL"))).init_app(app)
 
-    from ivr import auth, health, metrics, routes
+    from ivr import auth, callbacks_api, health, metrics, routes
     from ivr.console import agent, api, supervisor
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(callbacks_api.bp)
     auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout
     from ivr import admin_web
     from ivr.admin_web import api as admin_api

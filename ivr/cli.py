@@ -13,6 +13,7 @@ import click
 
 from ivr.cli_admin import audit, guard
 from ivr.cli_agents import agents, queues
+from ivr.cli_callbacks import callbacks
 from ivr.cli_common import Commands, acting, as_option, hotline, instant, phone_keys
 from ivr.cli_flow import flow
 from ivr.cli_hours import announce, hours
@@ -42,6 +43,7 @@ main.add_command(twilio_local)
 main.add_command(flow)
 main.add_command(guard)
 main.add_command(audit)
+main.add_command(callbacks)
 
 
 # -- ivr call ------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 Routing (ivr/queue.py) holds an agent for a caller inside Redis; taking the call out of
 Twilio's queue is a REST request, done here by an RQ job (`connect`) so that no webhook waits
 on Twilio. A job takes ids, checks that its reservation still stands, and is safe to run
-twice. The sweeper, a thread of every `ivr worker`, releases reservations that went late
-(a process died, Twilio never came back), ends wrap-ups and routes every queue.
+twice. A reserved callback (kind=callback) has no call waiting: its client is dialled
+(callbacks/placing.py). The sweeper, a thread of every `ivr worker`, releases reservations
+that went late (a process died, Twilio never came back), ends wrap-ups, routes every queue,
+and catches callbacks whose job or call report was lost (callbacks/scheduling.py).
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def connect(entry_id: str, res: str) -> str:
     entry = queue.entry(service.redis, entry_id)
     if entry is None or entry.get("res") != res or entry.state != "reserved":
         return "stale"
+    if entry.get("kind") == "callback":  # nobody waits on the line: the client is dialled
+        from callbacks.placing import place
+
+        return place(service, entry, res)
     base = service.settings.public_url
     if not base:
         raise SettingsError("IVR_PUBLIC_URL: required to route calls (Twilio needs our "
@@ -69,7 +75,9 @@ def connect(entry_id: str, res: str) -> str:
 
 
 def sweep_once(service: object) -> int:
-    """Release late reservations, end wrap-ups, route every queue, write finished records."""
+    """Release late reservations, end wrap-ups, route every queue, write finished records;
+    wake callbacks whose job was lost and settle those whose calls left no report."""
+    from callbacks.scheduling import sweep as callbacks_sweep
     from ivr.services import Hotline
 
     assert isinstance(service, Hotline)
@@ -77,6 +85,7 @@ def sweep_once(service: object) -> int:
     held = queue.route(service.redis, service.clock.now(), flow.queue_rules.values())
     service.dispatch(held)
     records.collect(service.redis, service.settings.tz, service.settings.records_days)
+    callbacks_sweep(service)
     return len(held)
 
 

@@ -241,6 +241,33 @@ def estimate(position: int | None, staffed: int, available: int,
     return int(math.ceil(position / staffed) * handle)
 
 
+_HOLD = Script("""
+local key = E .. ARGV[1]
+local state = redis.call('HGET', key, 'state')
+if state == 'joining' or state == 'waiting' then
+  redis.call('HSET', key, 'state', 'held')
+  return 'held'
+end
+return state or ''
+""")
+
+
+def hold(r: redis.Redis, entry: str) -> str:
+    """A waiting caller pressed the callback key: their place in the line is kept for their
+    callback (`held`, routed to nobody) until it is made, or they hang up. Returns the new
+    state; a caller already being put through to an agent stays as they are."""
+    return _text(_HOLD(r, entry))
+
+
+def fetch_state(pipe: redis.client.Pipeline, entry: str) -> None:
+    """Queue on `pipe` the read of an entry's state (parsed by `parse_state`)."""
+    pipe.hget(ENTRY_KEY.format(entry), "state")
+
+
+def parse_state(raw: Any) -> str:
+    return _text(raw) if raw else ""
+
+
 # -- taking a caller out of the queue to an agent --------------------------------------------
 
 _CONNECT = Script("""

@@ -116,6 +116,27 @@ def dialed() -> Response:
     return twiml(hotline().queues.dialed(request.args, request.form))
 
 
+@bp.post("/callback")
+def callback_request() -> Response:
+    return twiml(hotline().callbacks.request(request.args, request.form))
+
+
+@bp.post("/callback/answer")
+def callback_answer() -> Response:
+    return twiml(hotline().callbacks.answer(request.args, request.form))
+
+
+@bp.post("/callback/key")
+def callback_key() -> Response:
+    return twiml(hotline().callbacks.key(request.args, request.form))
+
+
+@bp.post("/callback/status")
+def callback_status() -> Response:
+    hotline().callbacks.status(request.args, request.form)
+    return twiml(EMPTY)
+
+
 @bp.post("/status")
 def status() -> Response:
     hotline().engine.status(request.form)

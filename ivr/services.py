@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from ivr import agents, client_csv, directory, records
 from ivr.clock import Clock
 from ivr.exceptions import FlowError
+from ivr.flows.callback_calls import CallbackCalls
 from ivr.flows.engine import Engine
 from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
@@ -52,10 +53,12 @@ class Hotline:
         self.redis = r or connect(settings)
         self.flows = FlowStore(self.redis)
         self.queues = QueueCalls(self.redis, self.flows, self.clock, self.dispatch,
-                                 self.write_records)
+                                 self.write_records,
+                                 lambda entry, result: self.callbacks.dialed(entry, result))
         # a trial service (the simulator in this process) runs calls that may wait in a
         # queue but are never routed to an agent
         self.trial = trial
+        self.callbacks = CallbackCalls(self)
         self.engine = Engine(self.redis, self.flows, self.clock, settings.call_ttl,
                              on_ended=self.queues.ended, trial=trial)
         self.validator = RequestValidator(settings.auth_token())

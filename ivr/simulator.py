@@ -8,10 +8,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
 
+CALLBACK_REQUEST_PATH = "/voice/callback"  # ivr/flows/nodes/callback.py
 MAX_REQUESTS = 80  # a call that has not ended by then is stopped (a caller who never answers)
 IN_PROCESS_BASE = "http://localhost"
 TIMEOUT = "-"
@@ -107,6 +108,7 @@ class Simulator:
             "FromCountry": "FR", "ToCountry": "FR",
         }
         self.result = Result()
+        self.callback = ""  # the id of a callback the caller asked for
 
     def run(self) -> Result:
         url: str | None = f"{self.base_url}/voice/incoming"
@@ -162,7 +164,11 @@ class Simulator:
                 if verb.get("actionOnEmptyResult") == "true":
                     return urljoin(url, verb.get("action") or url), {}
             elif tag == "Redirect":
-                return urljoin(url, (verb.text or "").strip()), {}
+                target = urljoin(url, (verb.text or "").strip())
+                if urlsplit(url).path == CALLBACK_REQUEST_PATH:
+                    # the callback request answers with its id, on the way back to the flow
+                    self.callback = parse_qs(urlsplit(target).query).get("cb", [""])[0]
+                return target, {}
             elif tag == "Enqueue":
                 return self._enqueue(verb, url)
             elif tag == "Dial":
@@ -188,11 +194,15 @@ class Simulator:
                 "QueueTime": "0", "AvgQueueTime": "0", "CurrentQueueSize": "1",
             })
             for inner in root:
-                if inner.tag in ("Say", "Play"):
-                    self._hear(inner)
+                # a <Gather> lets the waiting caller press a key (the callback offer)
+                for heard in (inner,) if inner.tag != "Gather" else tuple(inner):
+                    if heard.tag in ("Say", "Play"):
+                        self._hear(heard)
         return self._end("enqueue", queue)
 
     def _end(self, kind: str, target: str | None) -> tuple[None, dict[str, str]]:
+        if kind == "hangup" and self.callback:
+            kind, target = "callback", self.callback  # then goodbye
         self.result.outcome = {"type": kind, "target": target}
         self._note("end", f"{kind} {target or ''}".strip())
         return None, {}

@@ -40,15 +40,27 @@ def speak_datetime(moment: datetime, lang: str, today: date | None = None) -> st
     `moment` is read in its own time zone; `today` (same zone) allows 'today'/'tomorrow'.
     """
     words = WORDS.get(lang, WORDS["fr"])
-    day = moment.date()
+    return f"{speak_day(moment.date(), lang, today)} {words['at']} {speak_time(moment, lang)}"
+
+
+def speak_day(day: date, lang: str, today: date | None = None) -> str:
+    """'aujourd'hui', 'demain', 'mardi 18 mai' (the year only when it is not this year's)."""
+    words = WORDS.get(lang, WORDS["fr"])
     if today is not None and day == today:
-        when = words["today"]
-    elif today is not None and day == today + timedelta(days=1):
-        when = words["tomorrow"]
-    else:
-        weekday = format_date(day, "EEEE", locale=_locale(lang))
-        when = f"{weekday} {speak_date(day, lang, with_year=day.year != (today or day).year)}"
-    return f"{when} {words['at']} {speak_time(moment, lang)}"
+        return words["today"]
+    if today is not None and day == today + timedelta(days=1):
+        return words["tomorrow"]
+    weekday = format_date(day, "EEEE", locale=_locale(lang))
+    return f"{weekday} {speak_date(day, lang, with_year=day.year != (today or day).year)}"
+
+
+def speak_window(start: datetime, minutes: int, lang: str, today: date | None = None) -> str:
+    """When to expect a call: 'mardi 18 mai entre 8 h 30 et 9 h', 'Tuesday 18 May between
+    8:30 and 9:00' (`start` read in its own time zone)."""
+    end = start + timedelta(minutes=minutes)
+    between, also = ("entre", "et") if lang == "fr" else ("between", "and")
+    return (f"{speak_day(start.date(), lang, today)} {between} {speak_time(start, lang)} "
+            f"{also} {speak_time(end, lang)}")
 
 
 def speak_ordinal(n: int, lang: str) -> str:

@@ -96,7 +96,7 @@ class Engine:
                 return state.last
         flow = self.store.get(version)
         self.store.last_current = version
-        fetch = Fetch(flow.needs(None), caller, None)
+        fetch = Fetch(flow.needs(None), caller, None, sid)
         pipe = self.redis.pipeline(transaction=False)
         fetch.queue(pipe)
         fetched = fetch.parse(pipe.execute())
@@ -125,7 +125,7 @@ class Engine:
         flow = self._flow(args.get("v"))
         asked = flow.nodes.get(node_name) if flow is not None else None
         needs = flow.needs(node_name) if flow is not None and asked and asked.waits else frozenset()
-        fetch = Fetch(needs, parse_phone(params.get("From", "")), params.get("Digits"))
+        fetch = Fetch(needs, parse_phone(params.get("From", "")), params.get("Digits"), sid)
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(CALL_KEY.format(sid))
         fetch.queue(pipe)

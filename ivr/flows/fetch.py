@@ -7,7 +7,7 @@ from typing import Any
 
 import redis
 
-from ivr import guard
+from ivr import callbacks_store, guard, queue
 from ivr.directory import CLIENT_KEY, PHONE_KEY, Client, client_from_json
 from ivr.live import LIVE_KEY, Live
 
@@ -17,13 +17,17 @@ CLIENT_ID = re.compile(r"^[0-9]{1,12}$")
 class Fetch:
     """Queues reads on a pipeline, then turns their results into what nodes use:
     `live` (emergency closure, announcements), `caller` (clients sharing the calling number),
-    `typed` (the client of the typed id), `guard` (brute-force record of the calling number).
+    `typed` (the client of the typed id), `guard` (brute-force record of the calling number),
+    `entry` (the state of the call's place in a queue), `callback` (what the call's callback
+    request came to), `callback_pending` (the calling number's pending callback).
     """
 
-    def __init__(self, needs: frozenset[str], caller: str | None, digits: str | None) -> None:
+    def __init__(self, needs: frozenset[str], caller: str | None, digits: str | None,
+                 sid: str = "") -> None:
         self.needs = needs
         self.caller = caller
         self.typed = digits if digits and CLIENT_ID.match(digits) else None
+        self.sid = sid
 
     def queue(self, pipe: redis.client.Pipeline) -> None:
         if "live" in self.needs:
@@ -32,7 +36,13 @@ class Fetch:
             pipe.hgetall(PHONE_KEY.format(self.caller))
         if "typed" in self.needs and self.typed:
             pipe.get(CLIENT_KEY.format(self.typed))
-        if "guard" in self.needs:
+        if "entry" in self.needs:
+            queue.fetch_state(pipe, self.sid)
+        if "callback" in self.needs:
+            callbacks_store.fetch_outcome(pipe, self.sid)
+        if "callback_pending" in self.needs:
+            callbacks_store.fetch_pending(pipe, self.caller)
+        if "guard" in self.needs:  # last: it reads what is left
             guard.fetch(pipe, self.caller)
 
     def parse(self, results: list[Any]) -> dict[str, Any]:
@@ -46,6 +56,12 @@ class Fetch:
                                        key=lambda c: c.id)
         if "typed" in self.needs and self.typed:
             fetched["typed"] = client_from_json(results.pop(0))
+        if "entry" in self.needs:
+            fetched["entry"] = queue.parse_state(results.pop(0))
+        if "callback" in self.needs:
+            fetched["callback"] = callbacks_store.parse_outcome(results.pop(0))
+        if "callback_pending" in self.needs:
+            fetched["callback_pending"] = callbacks_store.parse_pending(results.pop(0))
         if "guard" in self.needs:
             fetched["guard"] = guard.parse(results, self.caller)
         return fetched

@@ -55,6 +55,6 @@ class Flow:
             seen.add(name)
             node = self.nodes[name]
             needs |= node.enter_needs
-            if not node.waits:
+            if not node.waits or node.passes:
                 todo.extend(node.next_nodes())
         return frozenset(needs)

@@ -8,6 +8,7 @@ import string
 from collections.abc import Mapping
 
 from ivr.flows.call import PROMPT_VARS
+from ivr.flows.nodes.base import refs_of
 from ivr.flows.schema import FlowConfig
 from ivr.speech import LOCALES
 
@@ -50,13 +51,20 @@ def _references(config: FlowConfig) -> list[Problem]:
     for name, agency in config.agencies.items():
         expect(("agencies", name, "schedule"), "schedule", agency.schedule)
     for name, queue in config.queues.items():
-        for field in ("wait_prompt", "estimate_prompt", "connect_prompt", "whisper_prompt"):
+        for field in ("wait_prompt", "estimate_prompt", "connect_prompt", "whisper_prompt",
+                      "callback_prompt"):
             prompt = getattr(queue, field)
             if prompt is not None:
                 expect(("queues", name, field), "prompt", prompt)
+    if config.callbacks is not None:
+        for place, kind, target in refs_of(config.callbacks):
+            expect(("callbacks", *place.split(".")), kind, target)
     for name, node in config.nodes.items():
         for place, kind, target in node.references():
             expect(("nodes", name, *place.split(".")), kind, target)
+        if node.needs_callbacks and config.callbacks is None:
+            problems.append((("nodes", name), f"a {getattr(node, 'type', '?')} node needs the "
+                             "flow's callbacks: section (queue, schedule, answer_prompt...)"))
     return problems
 
 

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
 import redis
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr import agents, queue
 from ivr.clock import Clock
 from ivr.flows.call import Call, CallState
 from ivr.flows.flow import Flow
+from ivr.flows.nodes.connect import WAIT_PATH
 from ivr.flows.store import FlowStore, UnknownVersion
 from ivr.live import Live
 from ivr.logsafe import clean
@@ -42,12 +43,15 @@ class QueueCalls:
     """Answers the queue's webhooks; `dispatch` sends new reservations to the connect job."""
 
     def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, dispatch: Dispatch,
-                 on_finished: Callable[[], None]) -> None:
+                 on_finished: Callable[[], None],
+                 callback_dialed: Callable[[queue.Entry, str], str] | None = None) -> None:
         self.redis = r
         self.store = store
         self.clock = clock
         self.dispatch = dispatch
         self.on_finished = on_finished
+        # how a callback's <Dial> to its agent ended: the TwiML for the client's call
+        self.callback_dialed = callback_dialed
 
     # -- while waiting -------------------------------------------------------------------
 
@@ -63,6 +67,11 @@ class QueueCalls:
         if config is None:
             call.response.play(DEFAULT_MUSIC)
             return _twiml(call.response)
+        if (config.callback_prompt and params.get("Digits") == config.callback_key
+                and queue.hold(self.redis, call.sid) == "held"):
+            log.info("call %s leaves queue %s to ask for a callback", call.sid, name)
+            call.response.leave()  # Twilio then posts QueueResult=leave to the Enqueue node
+            return _twiml(call.response)
         now = self.clock.now()
         status = queue.wait(self.redis, flow.rules(name), call.sid, now)
         self.dispatch(status.reservations)
@@ -70,14 +79,21 @@ class QueueCalls:
             log.info("call %s leaves queue %s: %s", call.sid, name, status.reason)
             call.response.leave()
             return _twiml(call.response)
+        # with callbacks offered, every key pressed while waiting comes back here
+        target: VoiceResponse | Gather = call.response.gather(
+            input="dtmf", num_digits=1, timeout=1, method="POST",
+            action=f"{WAIT_PATH}?{urlencode({'v': flow.version, 'q': name, 'l': lang})}",
+        ) if config.callback_prompt else call.response
         if status.state == "waiting" and status.remind and status.position:
             call.state.vars.update(queue=config.label,
                                    position=speak_ordinal(status.position, lang))
-            call.say(config.wait_prompt)
+            call.say(config.wait_prompt, into=target)
             if status.estimate is not None and config.estimate_prompt:
                 call.state.vars["wait"] = speak_wait(status.estimate, lang)
-                call.say(config.estimate_prompt)
-        call.response.play(str(config.hold_music))
+                call.say(config.estimate_prompt, into=target)
+            if config.callback_prompt:
+                call.say(config.callback_prompt, into=target)
+        target.play(str(config.hold_music))
         return _twiml(call.response)
 
     # -- putting the caller through ------------------------------------------------------
@@ -89,12 +105,19 @@ class QueueCalls:
         if entry is None or entry.id != params.get("CallSid"):
             log.warning("connect for an unknown call %s", clean(entry_id, 40))
             return self._hangup()
+        return self.put_through(entry, res) or self._back_in_queue(entry_id)
+
+    def put_through(self, entry: queue.Entry, res: str) -> str | None:
+        """TwiML that dials the agent held for `entry` by reservation `res`, with the whisper;
+        None when the reservation no longer stands. Callbacks come here too, once their client
+        has answered."""
+        entry_id = entry.id
         flow = self._flow(entry.get("version"))
         rules = flow.rules(entry.get("queue"))
         agent_id = queue.connect(self.redis, entry_id, res, self.clock.now(), rules.agent_timeout)
         presence = agents.get(self.redis, agent_id) if agent_id else None
         if presence is None:
-            return self._back_in_queue(entry_id)
+            return None
         call = self._call(flow, entry_id, entry.get("lang") or flow.config.default_language)
         config = flow.config.queues[entry.get("queue")]
         if config.connect_prompt:
@@ -149,6 +172,9 @@ class QueueCalls:
         log.info("call %s: dial to agent %s (%s)", clean(entry_id), result, clean(status))
         if result in ("answered", "abandoned"):
             self.on_finished()
+        if entry.get("kind") == "callback" and self.callback_dialed is not None:
+            return self.callback_dialed(entry, result)
+        if result in ("answered", "abandoned"):
             return self._hangup()
         return self._back_in_queue(entry_id)
 

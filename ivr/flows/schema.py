@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from ivr.callback_policy import Policy
 from ivr.flows.nodes import NODE_TYPES, Node
-from ivr.flows.nodes.base import NodeRef, PromptRef, ScheduleRef
+from ivr.flows.nodes.base import Key, NodeRef, PromptRef, QueueRef, ScheduleRef
 from ivr.hours import ScheduleConfig
 from ivr.queue import Rules
 
@@ -60,12 +61,39 @@ class Queue(Strict):
     agency_first: int = Field(default=0, ge=0, le=3600)  # seconds for the caller's agency first
     agent_timeout: int = Field(default=20, ge=5, le=120)  # seconds an agent's phone rings
     wrapup: int = Field(default=15, ge=0, le=3600)  # seconds of wrap-up after each call
+    # offered while waiting: "press 1 to be called back, keeping your place"
+    callback_prompt: PromptRef | None = None
+    callback_key: Key = "1"
 
     def rules(self, name: str) -> Rules:
         return Rules(queue=name, skill=self.skill or name, priority=tuple(self.priority),
                      max_size=self.max_size, max_wait=self.max_wait, reminder=self.reminder,
                      agency_first=self.agency_first, agent_timeout=self.agent_timeout,
                      wrapup=self.wrapup)
+
+
+class CallbackConfig(Policy):
+    """Callbacks, flow-wide: which numbers and how often (Policy), the queue and schedule a
+    callback waits on, and what the client hears when the hotline calls them back."""
+
+    queue: QueueRef  # asked from outside a queue (closed, command line): this queue calls back
+    no_contract_queue: QueueRef | None = None  # ... for callers without a current contract
+    schedule: ScheduleRef  # dialled only while open (the client's agency's schedule if known)
+    by_agency: bool = True
+    caller_id: str  # the number the client sees when called back (the hotline's)
+    answer_prompt: PromptRef  # who is calling, "press 1 to speak to an adviser"
+    no_key_prompt: PromptRef | None = None  # no key pressed: goodbye
+    sorry_prompt: PromptRef | None = None  # pressed 1 but the agent could not answer
+
+    @field_validator("caller_id")
+    @classmethod
+    def _caller_id(cls, value: str) -> str:
+        from ivr.phones import parse_phone
+
+        number = parse_phone(value)
+        if number is None:
+            raise ValueError(f"not a phone number: {value!r}")
+        return number
 
 
 class FlowConfig(Strict):
@@ -79,6 +107,7 @@ class FlowConfig(Strict):
     schedules: dict[Name, ScheduleConfig] = Field(min_length=1)
     agencies: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")], Agency] = {}
     queues: dict[Name, Queue] = {}
+    callbacks: CallbackConfig | None = None
     nodes: dict[Name, AnyNode] = Field(min_length=1)
 
     @field_validator("prompts", mode="before")

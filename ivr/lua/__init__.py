@@ -16,14 +16,15 @@ def library(name: str) -> str:
 
 
 class Script:
-    """A script made of a library and a body; run with EVALSHA (EVAL when Redis lacks it).
+    """A script made of libraries and a body; run with EVALSHA (EVAL when Redis lacks it).
 
     On a pipeline it is sent as EVAL: a pipeline cannot fall back on NOSCRIPT, and checking
     first would cost a round trip.
     """
 
-    def __init__(self, body: str, lib: str = "routing") -> None:
-        self.text = library(lib) + "\n" + body
+    def __init__(self, body: str, lib: str | tuple[str, ...] = "routing") -> None:
+        libs = (lib,) if isinstance(lib, str) else lib
+        self.text = "\n".join([*(library(name) for name in libs), body])
         self._script: Any = None
 
     def __call__(self, r: redis.Redis, *args: object) -> Any:

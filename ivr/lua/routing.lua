@@ -19,7 +19,11 @@
 --
 -- Entry states: joining (in the line, not yet heard waiting), waiting, reserved (an agent is
 -- held for it, the call is being taken out of Twilio's queue), connecting (the agent's phone
--- rings), bridged, overflow (must leave the queue: reason), done (outcome).
+-- rings), bridged, overflow (must leave the queue: reason), held (the caller asks for a
+-- callback: their place is kept for it, nobody is routed to them), deferred (a callback out
+-- of its line until it is due again), done (outcome).
+-- A callback waits as an entry of its own (kind=callback, id cb-<callback id>); see the
+-- callbacks section at the end and ivr/callbacks_store.py.
 -- Agent states: offline, available, ringing, busy, wrapup, break.
 
 local E = 'ivr:q:e:'
@@ -200,4 +204,69 @@ local function route_all(first, now, grace)
     match(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), now, grace, out)
   end
   return out
+end
+
+-- callbacks ---------------------------------------------------------------------------------
+-- ivr/callbacks_store.py changes a callback and its entry in one script, through these.
+
+-- is `entry` held for reservation `res`, its client not yet put through?
+local function reserved_for(entry, res)
+  local state, held = unpack(redis.call('HMGET', E .. entry, 'state', 'res'))
+  return state == 'reserved' and held == res
+end
+
+-- a callback takes its place in its line: its entry is (re)written from `fields` (pairs),
+-- waiting for the next free agent; false when it is being put through already
+local function join_callback(entry, queue, score, ttl, fields)
+  local key = E .. entry
+  local state = redis.call('HGET', key, 'state')
+  if state == 'reserved' or state == 'connecting' or state == 'bridged' then return false end
+  redis.call('DEL', key)
+  redis.call('HSET', key, unpack(fields))
+  redis.call('HSET', key, 'kind', 'callback', 'queue', queue, 'score', score, 'state', 'waiting')
+  redis.call('EXPIRE', key, ttl)
+  redis.call('ZADD', LINE .. queue, score, entry)
+  return true
+end
+
+-- the place a caller hands to their callback (its score), or false: a caller who pressed the
+-- callback key (held; their entry is then done, outcome 'callback') or who left for overflow
+local function hand_place(entry, now)
+  local state, score, outcome = unpack(redis.call('HMGET', E .. entry, 'state', 'score',
+                                                  'outcome'))
+  if state == 'held' then
+    finish(entry, 'callback', now)
+    return score
+  end
+  if state == 'overflow' or (state == 'done' and outcome == 'overflow') then return score end
+  return false
+end
+
+-- a callback's reservation must outlast the ringing of its client's phone
+local function extend(entry, res, deadline)
+  if reserved_for(entry, res) then redis.call('ZADD', PENDING, deadline, entry) end
+end
+
+-- a callback leaves its line until it is due again; the agent held for it is freed
+local function withdraw(entry, now)
+  local key = E .. entry
+  local state, agent, queue = unpack(redis.call('HMGET', key, 'state', 'agent', 'queue'))
+  if not state or state == 'done' then return end
+  if queue then redis.call('ZREM', LINE .. queue, entry) end
+  redis.call('ZREM', PENDING, entry)
+  redis.call('HSET', key, 'state', 'deferred', 'agent', '', 'res', '')
+  free_agent(agent, entry, now)
+end
+
+-- a callback is over (failed, cancelled): its entry is done, the agent held for it freed
+local function drop(entry, outcome, now)
+  local state, agent = unpack(redis.call('HMGET', E .. entry, 'state', 'agent'))
+  if not state or state == 'done' then return end
+  finish(entry, outcome, now)
+  free_agent(agent, entry, now)
+end
+
+-- an entry's state, outcome and reservation ({false, false, false} when it is gone)
+local function entry_state(entry)
+  return redis.call('HMGET', E .. entry, 'state', 'outcome', 'res')
 end

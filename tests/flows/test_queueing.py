@@ -11,6 +11,7 @@ from tests.conftest import MONDAY_MORNING, PARIS
 from tests.helpers import ACME_PHONE, Caller, TwiML
 
 SUPPORT_WAIT = "Vous êtes en attente du support technique. Vous êtes en {} position."
+CALLBACK_OFFER = "Pour être rappelé sans perdre votre place, tapez 1."
 
 
 def in_queue(client, validator, sid: str, caller: str = ACME_PHONE) -> Caller:  # type: ignore[no-untyped-def]
@@ -54,11 +55,15 @@ def test_the_enqueue_verb_carries_our_wait_and_action_urls(client, validator):
 def test_waiting_callers_hear_their_own_place_in_our_queue(client, validator):
     first = in_queue(client, validator, "CA1")
     second = in_queue(client, validator, "CA2")
-    assert wait(first).said() == [SUPPORT_WAIT.format("première")]
+    assert wait(first).said() == [SUPPORT_WAIT.format("première"), CALLBACK_OFFER]
     doc = wait(second)
-    assert doc.said() == [SUPPORT_WAIT.format("2e")]
-    assert doc.verbs == ["Say", "Play"]
-    assert wait(second).verbs == ["Play"]  # the reminder comes back every 45 s, not each loop
+    assert doc.said() == [SUPPORT_WAIT.format("2e"), CALLBACK_OFFER]
+    # a key pressed at any time while waiting comes back to the wait URL
+    assert doc.verbs == ["Gather"]
+    assert [v.tag for v in doc.one("Gather")] == ["Say", "Say", "Play"]
+    assert doc.action()[0] == "/voice/wait"
+    again = wait(second)  # the reminder comes back every 45 s, not each loop
+    assert [v.tag for v in again.one("Gather")] == ["Play"]
 
 
 def test_the_estimated_wait_is_said_once_handle_times_are_known(app, r, client, validator):

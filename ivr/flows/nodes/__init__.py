@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Union, get_args
 
 from ivr.flows.nodes.base import Node
+from ivr.flows.nodes.callback import Callback, CallbackCancel
 from ivr.flows.nodes.connect import Enqueue, Transfer
 from ivr.flows.nodes.contract import CheckContract
 from ivr.flows.nodes.hours import CheckHours
@@ -15,7 +16,7 @@ from ivr.flows.nodes.voicemail import Voicemail
 
 NODE_CLASSES: tuple[type[Node], ...] = (
     Say, Play, Announcement, Hangup, ChooseLanguage, Menu, CheckHours, Voicemail,
-    Transfer, Enqueue, Identify, CheckContract,
+    Transfer, Enqueue, Identify, CheckContract, Callback, CallbackCancel,
 )
 NODE_TYPE_NAMES = frozenset(get_args(c.model_fields["type"].annotation)[0] for c in NODE_CLASSES)
 NODE_TYPES = Union[NODE_CLASSES]  # type: ignore[valid-type]  # noqa: UP007

@@ -43,6 +43,8 @@ class Node(BaseModel):
 
     waits: ClassVar[bool] = False
     asks: ClassVar[bool] = False
+    needs_callbacks: ClassVar[bool] = False  # the flow must have a callbacks: section
+    passes: ClassVar[bool] = False  # a node that waits, but may go on without asking
     # what `enter` / `receive` read from Redis, fetched before the step in one round trip
     enter_needs: ClassVar[frozenset[str]] = frozenset()
     receive_needs: ClassVar[frozenset[str]] = frozenset()
@@ -60,6 +62,11 @@ class Node(BaseModel):
 
     def next_nodes(self) -> Iterator[str]:
         return (name for _, kind, name in self.references() if kind == "node")
+
+
+def refs_of(model: BaseModel) -> Iterator[tuple[str, str, str]]:
+    """(place, kind, name) for each name a part of the flow (not a node) gives of another."""
+    return _refs(model, "")
 
 
 def _refs(model: BaseModel, prefix: str) -> Iterator[tuple[str, str, str]]:

@@ -56,14 +56,17 @@ class Enqueue(Node):
     The wait URL tells the caller their place; routing takes the call out of Twilio's queue
     to an agent. When the caller leaves the queue otherwise, Twilio posts the QueueResult
     back here: `leave` (the queue was full, had nobody staffed, or the wait was too long) and
-    errors go to `overflow`; a hang-up ends the call.
+    errors go to `overflow`, a caller who pressed the queue's callback key goes to `callback`
+    (keeping their place); a hang-up ends the call.
     """
 
     type: Literal["enqueue"]
     waits: ClassVar[bool] = True
+    receive_needs: ClassVar[frozenset[str]] = frozenset({"entry"})
     queue: QueueRef
     prompt: PromptRef | None = None
     overflow: NodeRef | None = None  # default: hang up
+    callback: NodeRef | None = None  # the caller pressed the queue's callback key
 
     def enter(self, call: Call) -> str | None:
         if self.prompt:
@@ -93,6 +96,8 @@ class Enqueue(Node):
             # routing took the call to an agent (Twilio reports it, and ignores our answer);
             # the call may come back into the queue with this same action URL
             return STAY
+        if result == "leave" and self.callback and call.fetched.get("entry") == "held":
+            return self.callback  # their place is kept for the callback they ask for
         outcome = "abandoned" if result == "hangup" else "overflow"
         call.write(lambda pipe: queue.left(pipe, call.sid, call.now, outcome))
         if result == "hangup" or self.overflow is None:
