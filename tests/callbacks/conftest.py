@@ -1,0 +1,49 @@
+"""Callback jobs run by real RQ workers (SimpleWorker, burst) on the test Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+
+from callbacks import QUEUE
+from ivr.dispatch import JOB_QUEUE
+from ivr.services import set_worker_hotline
+
+
+@pytest.fixture
+def service(app: Flask) -> Iterator[Any]:
+    """The app's service, also the one jobs of this process find."""
+    found = app.extensions["ivr"]
+    set_worker_hotline(found)
+    yield found
+    set_worker_hotline(None)
+
+
+def job_queues(service: Any) -> list[Queue]:
+    connection = service.job_queue.connection
+    return [Queue(JOB_QUEUE, connection=connection), Queue(QUEUE, connection=connection)]
+
+
+def scheduled(service: Any) -> list[str]:
+    """Ids of the jobs RQ's scheduler holds for later."""
+    return [i for q in job_queues(service) for i in ScheduledJobRegistry(queue=q).get_job_ids()]
+
+
+def run_jobs(service: Any, *, due: bool = False) -> None:
+    """Work the job queues until empty; with `due`, every scheduled job first (their time has
+    come on the app's clock, which the tests move instead of waiting)."""
+    queues = job_queues(service)
+    if due:
+        for q in queues:
+            registry = ScheduledJobRegistry(queue=q)
+            for job_id in registry.get_job_ids():
+                job = Job.fetch(job_id, connection=q.connection)
+                registry.remove(job)
+                q.enqueue_job(job)
+    SimpleWorker(queues, connection=queues[0].connection).work(burst=True)
