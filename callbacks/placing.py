@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from callbacks.scheduling import opening, policy_of, route, schedule_wake
+from callbacks.scheduling import make_wake_jobs, opening, policy_of, route
 from ivr import callbacks_dialling as dialling
 from ivr import callbacks_store as store
 from ivr.callback_policy import Policy
@@ -52,7 +52,7 @@ def place(service: Hotline, entry: Entry, res: str) -> str:
             if dialling.closed(service.redis, cb_id, res, now, status.next_open):
                 log.info("callback %s reached while closed: due at %s", cb_id,
                          status.next_open.isoformat())
-                schedule_wake(service, cb_id, status.next_open)
+                make_wake_jobs(service)
                 route(service, now)
             return "closed"
     base = service.settings.public_url
@@ -96,7 +96,7 @@ def attempt_failed(service: Hotline, cb_id: str, res: str, reason: str) -> str:
                                               policy_of(flow))
     if state == "scheduled" and retry_at is not None:
         log.info("callback %s: %s; trying again at %s", cb_id, reason, retry_at.isoformat())
-        schedule_wake(service, cb_id, retry_at)
+        make_wake_jobs(service)
     elif state == "failed":
         log.warning("callback %s failed (%s): left to agents to follow up", cb_id, reason)
     if state != "stale":

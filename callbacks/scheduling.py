@@ -56,22 +56,22 @@ def score_for(flow: Flow, queue_name: str, contract: str, when: datetime) -> int
     return rank * PRIORITY_STEP + ms(when)
 
 
-def ask(service: Hotline, request: store.Request, now: datetime | None = None) -> store.Outcome:
+def ask(service: Hotline, request: store.Request, now: datetime | None = None,
+        flow: Flow | None = None) -> store.Outcome:
     """Ask for a callback as the flow would at `now` (the service's clock by default): due at
-    once in its queue's line while open, else scheduled at the next opening. The outcome's
-    `due` is given in the schedule's time zone."""
-    flow = service.flows.current()
+    once in its queue's line while open (and routed), else scheduled at the next opening
+    (a worker gives it its RQ job: `make_wake_jobs`). The outcome's `due` is given in the
+    schedule's time zone. Two round trips to Redis."""
+    flow = flow or service.flows.current()
     now = now or service.clock.now()
     schedule, status = opening(service, flow, request.schedule, now)
     due = now if status.open else status.next_open
-    outcome = store.request(
+    outcome, held = store.request(
         service.redis, request, policy_of(flow), now, open_now=status.open, due=due,
         score=score_for(flow, request.queue, request.contract, due),
-        day=now.astimezone(schedule.tz).date().isoformat())
-    if outcome.state == "scheduled" and outcome.due is not None and outcome.status != "refused":
-        schedule_wake(service, outcome.id, outcome.due)
-    elif outcome.state == "due":
-        route(service, now)
+        day=now.astimezone(schedule.tz).date().isoformat(),
+        rules=flow.queue_rules.get(request.queue))
+    service.dispatch(held)
     if outcome.due is not None:
         outcome = replace(outcome, due=outcome.due.astimezone(schedule.tz))
     log.info("callback %s %s: %s", outcome.id or "-", outcome.status,
@@ -84,18 +84,28 @@ def job_queue(service: Hotline) -> Queue:
     return Queue(QUEUE, connection=service.job_queue.connection)
 
 
-def schedule_wake(service: Hotline, cb_id: str, due: datetime) -> None:
-    """Have RQ's scheduler wake the callback at `due` on the service's clock. The job id
-    carries the callback id and the time, so asking twice makes one job."""
+def make_wake_jobs(service: Hotline) -> int:
+    """Give every newly scheduled callback its RQ job, which RQ's scheduler runs at its time
+    on the service's clock. The job id carries the callback id and the time, so making it
+    twice (two workers) makes one job. Returns how many were made."""
     from callbacks.jobs import wake as wake_job
 
-    delay = due - service.clock.now()
-    options = {"job_id": f"cb-{cb_id}-wake-{ms(due)}", "retry": WAKE_RETRY,
-               "result_ttl": 3600, "failure_ttl": 7 * 86400}
-    if delay <= timedelta(0):
-        job_queue(service).enqueue(wake_job, cb_id, **options)
-    else:
-        job_queue(service).enqueue_in(delay, wake_job, cb_id, **options)
+    made = 0
+    while True:
+        batch = store.jobless(service.redis)
+        for member, cb_id, due in batch:
+            delay = due - service.clock.now()
+            options: dict[str, Any] = {
+                "job_id": f"cb-{cb_id}-wake-{ms(due)}", "retry": WAKE_RETRY,
+                "result_ttl": 3600, "failure_ttl": 7 * 86400}
+            if delay <= timedelta(0):
+                job_queue(service).enqueue(wake_job, cb_id, **options)
+            else:
+                job_queue(service).enqueue_in(delay, wake_job, cb_id, **options)
+            store.job_made(service.redis, member)
+            made += 1
+        if len(batch) < 500:
+            return made
 
 
 def wake(service: Hotline, cb_id: str) -> str:
@@ -111,7 +121,7 @@ def wake(service: Hotline, cb_id: str) -> str:
         score=score_for(flow, found.get("queue"), found.get("contract"), now))
     if state == "scheduled" and due is not None:
         log.info("callback %s: closed now, due at %s", cb_id, due.isoformat())
-        schedule_wake(service, cb_id, due)
+        make_wake_jobs(service)
     elif state == "due":
         route(service, now)
     elif state == "early":
@@ -126,9 +136,11 @@ def route(service: Hotline, now: datetime) -> None:
 
 
 def sweep(service: Hotline) -> None:
-    """Wake scheduled callbacks whose job was lost, settle those whose reports are late."""
+    """Make the RQ jobs of newly scheduled callbacks, wake those whose job was lost, settle
+    those whose reports are late."""
     from callbacks.placing import check_watched
 
+    make_wake_jobs(service)
     now = service.clock.now()
     for cb_id in dialling.overdue(service.redis, now):
         log.warning("callback %s is late (its job was lost?): waking it", cb_id)
@@ -195,7 +207,7 @@ def ask_for(service: Hotline, number: str, *, client_id: str | None, source: str
         return store.Outcome("refused", refused=checked.refused or "invalid")
     now = now or service.clock.now()
     return ask(service, build_request(flow, checked.number, now, source=source, client=client),
-               now)
+               now, flow)
 
 
 def cancel(service: Hotline, cb_id: str, by: str) -> tuple[bool, str]:

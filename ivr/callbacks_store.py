@@ -22,12 +22,13 @@ import redis
 
 from ivr.callback_policy import Policy
 from ivr.lua import Script
-from ivr.queue import ENTRY_TTL, _text, ms
+from ivr.queue import ENTRY_TTL, RESERVE_GRACE, Reservation, Rules, _reservations, _text, ms
 
 RECORD_KEY = "ivr:cb:r:{}"
 HISTORY_KEY = "ivr:cb:h:{}"
 OPEN_KEY = "ivr:cb:open"
 SCHED_KEY = "ivr:cb:sched"
+JOBLESS_KEY = "ivr:cb:jobless"
 WATCH_KEY = "ivr:cb:watch"
 FAILED_KEY = "ivr:cb:failed"
 DONE_KEY = "ivr:cb:done"
@@ -139,8 +140,17 @@ local now, client, number = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local cap, cap_key, cap_ttl = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
 local open, due, score = ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9]
 local from_entry, ttl = ARGV[10], tonumber(ARGV[11])
+local skill, agency_first, grace = ARGV[12], tonumber(ARGV[13]), tonumber(ARGV[14])
 local fields = {}
-for i = 12, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 15, #ARGV do fields[#fields + 1] = ARGV[i] end
+
+-- a callback that joins a line now may be the one a free agent was waiting for
+local function routed(id)
+  local out = {}
+  local state, queue, own_skill = unpack(redis.call('HMGET', CB .. id, 'state', 'queue', 'skill'))
+  if state == 'due' then match(queue, own_skill or skill, agency_first, now, grace, out) end
+  return out
+end
 
 local function place()
   if from_entry ~= '' then return hand_place(from_entry, now) or score end
@@ -153,7 +163,7 @@ local id = by_client or by_number
 if id then
   local state = redis.call('HGET', CB .. id, 'state')
   if state == 'dialling' or state == 'connected' then
-    return {'in_progress', id, state, redis.call('HGET', CB .. id, 'due')}
+    return {'in_progress', id, state, redis.call('HGET', CB .. id, 'due'), {}}
   end
   if by_client and by_number and by_client ~= by_number then
     cb_cancel(by_number, now, 'replaced by callback ' .. by_client)
@@ -175,12 +185,12 @@ if id then
   state = redis.call('HGET', CB .. id, 'state')
   redis.call('RPUSH', CB_HISTORY .. id, cjson.encode({at = now, state = state,
                                                      reason = 'asked again'}))
-  return {'updated', id, state, redis.call('HGET', CB .. id, 'due')}
+  return {'updated', id, state, redis.call('HGET', CB .. id, 'due'), routed(id)}
 end
 
 if redis.call('INCR', cap_key) > cap then
   redis.call('DECR', cap_key)
-  return {'refused', '', 'too_many', ''}
+  return {'refused', '', 'too_many', '', {}}
 end
 redis.call('EXPIRE', cap_key, cap_ttl)
 id = tostring(redis.call('INCR', CB_SEQ))
@@ -194,17 +204,20 @@ if open then
 else
   cb_schedule(id, now, due, 'closed')
 end
-return {'created', id, redis.call('HGET', CB .. id, 'state'), redis.call('HGET', CB .. id, 'due')}
+return {'created', id, redis.call('HGET', CB .. id, 'state'), redis.call('HGET', CB .. id, 'due'),
+        routed(id)}
 """, LIBS)
 
 
 def request(r: redis.Redis, ask: Request, policy: Policy, now: datetime, *, open_now: bool,
-            due: datetime, score: int, day: str) -> Outcome:
+            due: datetime, score: int, day: str,
+            rules: Rules | None = None) -> tuple[Outcome, tuple[Reservation, ...]]:
     """Ask for a callback on a checked number: due now at its place in `ask.queue` when
     `open_now` (the caller's own place when they hand it over, else `score`), otherwise
     scheduled at `due`. Updates the client's or the number's pending callback instead of
     making a second one; refused ('too_many') past the number's daily cap (`day` is the
-    local date)."""
+    local date). A callback due now is routed at once with its queue's `rules`: the agents
+    held for it come back with the outcome."""
     fields = {
         "client_id": ask.client_id, "company": ask.company, "agency": ask.agency,
         "contract": ask.contract, "number": ask.number, "queue": ask.queue, "skill": ask.skill,
@@ -214,12 +227,25 @@ def request(r: redis.Redis, ask: Request, policy: Policy, now: datetime, *, open
     pairs = [item for pair in fields.items() for item in pair]
     raw = _REQUEST(r, ms(now), ask.client_id, ask.number, policy.daily_cap,
                    CAP_KEY.format(day, ask.number), 2 * 86400, "1" if open_now else "0",
-                   ms(due), score, ask.from_entry, ENTRY_TTL, *pairs)
-    status, cb_id, state, when = (_text(v) if v else "" for v in raw)
+                   ms(due), score, ask.from_entry, ENTRY_TTL, ask.skill,
+                   rules.agency_first * 1000 if rules else 0, RESERVE_GRACE * 1000, *pairs)
+    status, cb_id, state, when = (_text(v) if v else "" for v in raw[:4])
     if status == "refused":
-        return Outcome("refused", refused=state, number=ask.number)
+        return Outcome("refused", refused=state, number=ask.number), ()
     moment = datetime.fromtimestamp(int(when) / 1000, UTC) if when.isdigit() else None
-    return Outcome(status, cb_id, state, moment, number=ask.number)
+    return Outcome(status, cb_id, state, moment, number=ask.number), _reservations(raw[4])
+
+
+def jobless(r: redis.Redis, limit: int = 500) -> list[tuple[str, str, datetime]]:
+    """(member, callback id, due) of scheduled callbacks whose RQ job is yet to be made."""
+    raw: list[tuple[str, float]] = r.zrange(JOBLESS_KEY, 0, limit - 1,  # type: ignore[assignment]
+                                            withscores=True)
+    return [(member, member.partition(":")[0], datetime.fromtimestamp(score / 1000, UTC))
+            for member, score in raw]
+
+
+def job_made(r: redis.Redis, member: str) -> None:
+    r.zrem(JOBLESS_KEY, member)
 
 
 def remember_outcome(r: redis.Redis, call_sid: str, outcome: Outcome) -> None:

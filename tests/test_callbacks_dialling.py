@@ -13,7 +13,7 @@ from ivr import queue
 from ivr.callback_policy import Policy
 from ivr.queue import Reservation, ms
 from tests.conftest import MONDAY_MORNING
-from tests.test_callbacks_store import ask, request
+from tests.test_callbacks_store import ask, request, requested
 from tests.test_queue import SUPPORT, add_agent, agent_state, state
 
 NOW = MONDAY_MORNING
@@ -25,8 +25,7 @@ HOLD = NOW + timedelta(seconds=120)
 def reserved(r: redis.Redis) -> Reservation:
     """A due callback with an agent held for it."""
     add_agent(r, "ana", state="available")
-    request(r, ask(), policy=POLICY)
-    [held] = queue.route(r, NOW, [SUPPORT])
+    _, [held] = requested(r, ask(), policy=POLICY)
     assert held.entry == "cb-1"
     return held
 

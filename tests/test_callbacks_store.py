@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 import redis
 
 from ivr import callbacks_store as store
 from ivr import queue
 from ivr.callback_policy import Policy
-from ivr.queue import PRIORITY_STEP, ms
+from ivr.queue import PRIORITY_STEP, Reservation, ms
 from tests.conftest import MONDAY_MORNING
 from tests.test_queue import SUPPORT, add_agent, agent_state, join, state
 
@@ -29,12 +30,17 @@ def ask(number: str = "+33612345678", client: str = "1001", *, from_entry: str =
                          from_entry=from_entry)
 
 
-def request(r: redis.Redis, req: store.Request, *, open_now: bool = True, at: datetime = NOW,
-            due: datetime | None = None, score: int | None = None,
-            day: str = DAY, policy: Policy = POLICY) -> store.Outcome:
+def requested(r: redis.Redis, req: store.Request, *, open_now: bool = True, at: datetime = NOW,
+              due: datetime | None = None, score: int | None = None, day: str = DAY,
+              policy: Policy = POLICY) -> tuple[store.Outcome, tuple[Reservation, ...]]:
+    """The outcome, and the agents held for the callback (routed at once when due)."""
     due = due or (at if open_now else TUESDAY)
     return store.request(r, req, policy, at, open_now=open_now, due=due,
-                         score=ms(due) if score is None else score, day=day)
+                         score=ms(due) if score is None else score, day=day, rules=SUPPORT)
+
+
+def request(r: redis.Redis, req: store.Request, **options: Any) -> store.Outcome:
+    return requested(r, req, **options)[0]
 
 
 def test_asked_while_open_it_joins_its_line_as_an_entry_of_its_own(r):
@@ -156,10 +162,18 @@ def test_held_callers_are_routed_to_nobody(r):
     assert [h.entry for h in held] == ["CA2"]
 
 
+def test_a_callback_due_now_is_routed_at_once(r):
+    add_agent(r, "ana", state="available")
+    outcome, [held] = requested(r, ask())
+    assert (held.entry, held.agent, outcome.state) == ("cb-1", "ana", "due")
+    assert (state(r, "cb-1"), agent_state(r, "ana")) == ("reserved", "ringing")
+    _, none = requested(r, ask("+33699887766", client="1002"))
+    assert none == ()  # nobody else is free
+
+
 def test_cancelling_takes_a_callback_out_of_its_line_and_frees_its_agent(r):
     add_agent(r, "ana", state="available")
-    request(r, ask())
-    [held] = queue.route(r, NOW, [SUPPORT])
+    _, [held] = requested(r, ask())
     assert (held.entry, agent_state(r, "ana")) == ("cb-1", "ringing")
     assert store.cancel(r, "1", NOW, "agent:ana") == (True, "cancelled")
     assert agent_state(r, "ana") == "available"

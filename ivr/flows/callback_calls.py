@@ -82,7 +82,7 @@ class CallbackCalls:
                 client=client, contract=state.vars.get("contract_state") if state.client
                 else None, queue_name=node.queue or (entry.get("queue") if entry else None),
                 lang=state.lang, from_entry=sid if entry else "")
-            outcome = ask(self.service, request)
+            outcome = ask(self.service, request, flow=flow)
         except IvrError as exc:
             log.error("call %s: callback not requested: %s", sid, exc)
             outcome = store.Outcome("refused", refused="invalid")

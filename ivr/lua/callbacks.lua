@@ -11,6 +11,8 @@
 --   ivr:cb:seq             int    callback ids
 --   ivr:cb:open            zset   callbacks not over yet, by creation (ms)
 --   ivr:cb:sched           zset   scheduled callbacks, by when they are due (ms)
+--   ivr:cb:jobless         zset   '<id>:<due ms>' of scheduled callbacks whose RQ job is yet
+--                                 to be made (by a worker, off the request's path), by due
 --   ivr:cb:watch           zset   callbacks dialling or connected, by when to check them (ms)
 --   ivr:cb:failed          zset   failed callbacks, for agents to follow up, by failure (ms)
 --   ivr:cb:done            zset   completed and cancelled callbacks, by end (ms)
@@ -29,6 +31,7 @@ local CB_HISTORY = 'ivr:cb:h:'
 local CB_SEQ = 'ivr:cb:seq'
 local CB_OPEN = 'ivr:cb:open'
 local CB_SCHED = 'ivr:cb:sched'
+local CB_JOBLESS = 'ivr:cb:jobless'
 local CB_WATCH = 'ivr:cb:watch'
 local CB_FAILED = 'ivr:cb:failed'
 local CB_DONE = 'ivr:cb:done'
@@ -100,10 +103,12 @@ local function cb_make_due(id, now, score, ttl)
   cb_note(id, 'due', now, '')
 end
 
--- scheduled: due at `at` (ms); RQ's scheduler wakes it then (ivr:cb:sched is the safety net)
+-- scheduled: due at `at` (ms); RQ's scheduler wakes it then, with a job a worker makes from
+-- ivr:cb:jobless (ivr:cb:sched is the safety net)
 local function cb_schedule(id, now, at, reason)
   redis.call('HSET', CB .. id, 'due', at, 'res', '')
   redis.call('ZADD', CB_SCHED, at, id)
+  redis.call('ZADD', CB_JOBLESS, at, id .. ':' .. at)
   redis.call('ZREM', CB_WATCH, id)
   cb_note(id, 'scheduled', now, reason)
 end

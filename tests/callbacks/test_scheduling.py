@@ -28,6 +28,8 @@ def test_friday_evening_is_due_tuesday_at_opening_woken_by_rq(service, r):
     outcome = ask(service)
     assert (outcome.state, outcome.due) == ("scheduled", TUESDAY_OPENING)
     assert outcome.due.isoformat() == "2027-05-18T08:30:00+02:00"  # type: ignore[union-attr]
+    assert scheduled(service) == []  # off the request's path: a worker's sweep makes the job
+    sweep_once(service)
     assert scheduled(service) == [f"cb-1-wake-{ms(TUESDAY_OPENING)}"]
     service.clock.set(TUESDAY_OPENING + timedelta(seconds=1))
     run_jobs(service, due=True)
@@ -38,6 +40,7 @@ def test_friday_evening_is_due_tuesday_at_opening_woken_by_rq(service, r):
 def test_a_wake_job_run_early_changes_nothing(service, r):
     service.clock.set(FRIDAY_EVENING)
     ask(service)
+    sweep_once(service)
     service.clock.set(WHIT_MONDAY)  # a holiday: closed
     run_jobs(service, due=True)
     assert store.get(r, "1").state == "scheduled"  # type: ignore[union-attr]
@@ -47,6 +50,7 @@ def test_a_wake_job_run_early_changes_nothing(service, r):
 def test_an_emergency_closure_at_the_opening_moves_it_to_the_reopening(service, r):
     service.clock.set(FRIDAY_EVENING)
     ask(service)
+    sweep_once(service)
     noon = TUESDAY_OPENING.replace(hour=12, minute=0)
     live.close_emergency(r, TUESDAY_OPENING - timedelta(hours=1), noon, "flood")
     service.clock.set(TUESDAY_OPENING + timedelta(seconds=1))
@@ -60,6 +64,7 @@ def test_an_emergency_closure_at_the_opening_moves_it_to_the_reopening(service, 
 def test_the_sweeper_wakes_a_callback_whose_job_was_lost(service, r):
     service.clock.set(FRIDAY_EVENING)
     ask(service)
+    sweep_once(service)
     for key in r.keys("rq:*"):  # RQ's jobs are lost
         r.delete(key)
     assert scheduled(service) == []
@@ -95,6 +100,7 @@ def test_a_cancelled_callback_is_not_woken(service, r):
 
     service.clock.set(FRIDAY_EVENING)
     ask(service)
+    sweep_once(service)
     assert cancel(service, "1", "agent:sophie") == (True, "cancelled")
     service.clock.set(TUESDAY_OPENING + timedelta(seconds=1))
     run_jobs(service, due=True)

@@ -10,6 +10,7 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
 from callbacks import QUEUE
+from callbacks.scheduling import make_wake_jobs
 from ivr import agents, queue
 from ivr import callbacks_store as store
 from ivr.queue import ms
@@ -40,8 +41,10 @@ def test_asked_on_friday_evening_it_is_due_on_tuesday_after_whit_monday(app, r):
     assert (found.state, found.number, found.moment("due")) == \
         ("scheduled", "+33612345678", TUESDAY_OPENING)
     assert (found.get("source"), found.get("queue")) == ("closed", "maintenance")  # unknown
-    # RQ's scheduler holds the job that wakes it, its id carrying the callback's
-    jobs = Queue(QUEUE, connection=app.extensions["ivr"].job_queue.connection)
+    # a worker gives it the job RQ's scheduler runs then, its id carrying the callback's
+    service = app.extensions["ivr"]
+    assert make_wake_jobs(service) == 1
+    jobs = Queue(QUEUE, connection=service.job_queue.connection)
     assert ScheduledJobRegistry(queue=jobs).get_job_ids() == \
         [f"cb-1-wake-{ms(TUESDAY_OPENING)}"]
 
