@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
