@@ -209,11 +209,13 @@ def voicemails(limit: int, as_json: bool) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst: bool) -> None:
+@click.option("--fork/--no-fork", default=True, show_default=True,
+              help="A process per job (RQ's Worker), or jobs in the worker (SimpleWorker).")
+def worker(burst: bool, fork: bool) -> None:
     """Run an RQ worker (with its scheduler) for callbacks."""
     from ivr.jobs import run_worker
 
-    run_worker(hotline().settings, burst=burst)
+    run_worker(hotline().settings, burst=burst, fork=fork)
 
 
 @main.command("run")

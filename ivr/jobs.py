@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 from callbacks import QUEUE
 from ivr.settings import Settings
@@ -20,9 +20,11 @@ def queue(settings: Settings) -> Queue:
     return Queue(QUEUE, connection=rq_connection(settings))
 
 
-def run_worker(settings: Settings, burst: bool = False) -> bool:
+def run_worker(settings: Settings, burst: bool = False, fork: bool = True) -> bool:
     """Work the routing and callbacks queues, with RQ's scheduler for jobs due at a given
-    time, and the sweeper thread (late reservations, wrap-ups, call records)."""
+    time, and the sweeper thread (late reservations, wrap-ups, call records). `fork=False`
+    runs jobs in the worker's own process (RQ's SimpleWorker): no fork per job, so many more
+    jobs a second; a job that crashes the process is retried as an abandoned job."""
     from ivr.dispatch import JOB_QUEUE, Sweeper
     from ivr.services import Hotline, set_worker_hotline
 
@@ -31,7 +33,8 @@ def run_worker(settings: Settings, burst: bool = False) -> bool:
     sweeper = Sweeper(service)
     if not burst:
         sweeper.start()
-    worker = Worker([JOB_QUEUE, QUEUE], connection=rq_connection(settings))
+    kind = Worker if fork else SimpleWorker
+    worker = kind([JOB_QUEUE, QUEUE], connection=rq_connection(settings))
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:

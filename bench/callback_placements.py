@@ -1,0 +1,142 @@
+"""1,000 callback placements by 2 real workers against the local Twilio stand-in: each a
+connect job that claims the dial (one Lua call), places the call through Twilio's REST API
+(`ivr/telephony.py`, twilio's Client) and notes its CallSid. Then the dials counted by the
+stand-in: every client must have been dialled exactly once.
+
+Run as `.venv/bin/python bench/callback_placements.py [--placements 1000] [--workers 2]`.
+Target (issue 8): >= 200 placements per second per worker. Baseline measured in the same run
+by the same workers: as many callback jobs that read their record and stop (RQ's own cost).
+The workers are `ivr worker` processes (RQ's forking Worker) living at an open hour
+(IVR_CLOCK); the stand-in runs in this process; nobody answers within the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import redis
+import requests
+from rq import Queue, Worker
+from rq.job import Job
+from rq.suspension import resume, suspend
+
+from callbacks import QUEUE
+from callbacks.jobs import wake
+from callbacks.scheduling import ask_for
+from ivr import agents
+from ivr.agents import Agent
+from ivr.clock import Clock
+from ivr.services import Hotline
+from ivr.settings import load_settings
+from ivr.twilio_local import TwilioLocal
+from stack import OPEN_HOURS, TOKEN, bench_redis
+
+ACCOUNT = "AC" + "be" * 16
+TARGET = 200.0  # placements per second per worker
+
+
+def finished(rq_redis: redis.Redis, ids: list[str], timeout: float = 120) -> list[Job]:
+    """The jobs, once every one has finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = [j for j in Job.fetch_many(ids, connection=rq_redis) if j is not None]
+        if len(jobs) == len(ids) and all(j.get_status() == "finished" for j in jobs):
+            return jobs
+        time.sleep(0.2)
+    statuses = [j.get_status() if j else None for j in Job.fetch_many(ids, connection=rq_redis)]
+    raise SystemExit(f"jobs not finished in {timeout}s: "
+                     f"{dict((s, statuses.count(s)) for s in set(statuses))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--placements", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--fork", action="store_true",
+                        help="RQ's forking workers (a process per job) instead of --no-fork")
+    options = parser.parse_args()
+    count = options.placements
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as folder, bench_redis(Path(folder)) as url:
+        r = redis.Redis.from_url(url, decode_responses=True)
+        r.flushdb()
+        local = TwilioLocal("http://127.0.0.1:9", ACCOUNT, TOKEN, time_scale=1.0).start()
+        # nobody answers within the run: the placements are all that is measured
+        requests.put(f"{local.url}/_local/phones/default", json={"answer": "no-answer"},
+                     timeout=5).raise_for_status()
+        env = {**os.environ, "REDIS_URL": url, "TWILIO_API_URL": local.url,
+               "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
+               "IVR_PUBLIC_URL": "http://127.0.0.1:9", "IVR_INSTANCE_DIR": f"{folder}/i",
+               "IVR_DEMO_DATA": "false", "IVR_CLOCK": OPEN_HOURS.isoformat(),
+               "IVR_LOG_LEVEL": "WARNING"}
+        service = Hotline(load_settings(env), clock=Clock(OPEN_HOURS))
+        service.prepare()
+        rq_redis = service.job_queue.connection
+        command = [sys.executable, "-m", "ivr", "worker", "--fork" if options.fork else
+                   "--no-fork"]
+        suspend(rq_redis)  # the workers start, then wait for the jobs to be all there
+        workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL) for _ in range(options.workers)]
+        try:
+            while len(Worker.all(connection=rq_redis)) < options.workers:
+                time.sleep(0.1)
+            # baseline: as many callback jobs that find nothing to do
+            callbacks_queue = Queue(QUEUE, connection=rq_redis)
+            baseline_ids = [callbacks_queue.enqueue(wake, f"missing{n}", job_id=f"base-{n}").id
+                            for n in range(count)]
+            started = time.perf_counter()
+            resume(rq_redis)
+            finished(rq_redis, baseline_ids)
+            baseline = count / (time.perf_counter() - started) / options.workers
+            suspend(rq_redis)
+            # the placements: as many agents available as callbacks due (unidentified callers
+            # are called back by maintenance), each reserved for one
+            for n in range(count):
+                agents.save(r, Agent(id=f"a{n}", name="A", skills=("maintenance",),
+                                     reach="+33144003001"), OPEN_HOURS)
+                service.change_presence(f"a{n}", "available")
+            for n in range(count):
+                assert ask_for(service, f"+3361{n:07d}", client_id=None,
+                               source="bench").state == "due"
+            # (a worker already waiting for a job when suspended takes one or two early)
+            placement_ids = sorted(k.decode().removeprefix("rq:job:")
+                                   for k in rq_redis.keys("rq:job:connect-cb-*"))
+            assert len(placement_ids) >= count, len(placement_ids)
+            started = time.perf_counter()
+            resume(rq_redis)
+            placed = finished(rq_redis, placement_ids)
+            rate = count / (time.perf_counter() - started) / options.workers
+        finally:
+            resume(rq_redis)
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(timeout=30)
+        results = [j.return_value() for j in placed]
+        dialled: dict[str, Any] = requests.get(f"{local.url}/_local/calls",
+                                               timeout=30).json()["dialled"]
+        local.stop(grace=0)
+        twice = sum(1 for n in dialled.values() if n > 1)
+        print(f"{count} placements, {options.workers} `{' '.join(command[2:])}` processes, "
+              f"Redis at {url.split('://')[0]}, load average before: {load:.1f}\n")
+        print("| per worker | jobs/s |\n|---|---:|")
+        print(f"| baseline: callback jobs that read their record and stop | {baseline:.0f} |")
+        print(f"| placements (claim, REST call to the stand-in, CallSid noted) | {rate:.0f} |")
+        print(f"\nresults: {dict((v, results.count(v)) for v in set(results))}; numbers "
+              f"dialled: {len(dialled)}, dialled twice: {twice}")
+        ok = rate >= TARGET and twice == 0 and len(dialled) == count
+        print(f"target >= {TARGET:.0f}/s per worker, none twice: {'met' if ok else 'MISSED'}")
+        r.flushdb()
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
