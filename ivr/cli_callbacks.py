@@ -51,7 +51,7 @@ def callbacks_request(client_id: str, number: str, at: datetime | None, as_json:
             click.echo(f"refused: {number!r} is {REFUSALS.get(reason, reason)}", err=True)
         sys.exit(1)
     found = {"id": outcome.id, "state": outcome.state, "number": outcome.number,
-             "due": outcome.due.isoformat() if outcome.due else None}
+             "due": outcome.due.isoformat(timespec="seconds") if outcome.due else None}
     if as_json:
         click.echo(json.dumps(found))
         return
