@@ -143,8 +143,9 @@ def test_add_a_closure_for_this_afternoon_callers_hear_the_reason_and_reopening(
     assert '- {date: 2026-12-07, from_time: "13:30", reason: séminaire annuel}' in revision.source
     said = scripted_call(app, at=datetime(2026, 12, 7, 14, 0, tzinfo=PARIS)).said()
     assert said[2] == ("Le support technique est fermé exceptionnellement pour séminaire annuel. "
-                       "Nous rouvrons demain à 8 h 30. Pour laisser un message, tapez 1. Sinon, "
-                       "vous pouvez raccrocher.")
+                       "Nous rouvrons demain à 8 h 30. Pour laisser un message, tapez 1. Pour "
+                       "être rappelé à notre réouverture, tapez 2. Sinon, vous pouvez "
+                       "raccrocher.")
     [entry] = audit.entries(service.redis)
     assert entry["action"] == "hours.closure.add"
     assert entry["after"] == {"date": "2026-12-07", "from_time": "13:30:00",
