@@ -26,6 +26,7 @@ import redis
 import requests
 from rq import Queue, Worker
 from rq.job import Job
+from rq.registry import StartedJobRegistry
 from rq.suspension import resume, suspend
 
 from callbacks import QUEUE
@@ -34,6 +35,7 @@ from callbacks.scheduling import ask_for
 from ivr import agents
 from ivr.agents import Agent
 from ivr.clock import Clock
+from ivr.dispatch import JOB_QUEUE
 from ivr.services import Hotline
 from ivr.settings import load_settings
 from ivr.twilio_local import TwilioLocal
@@ -43,14 +45,17 @@ ACCOUNT = "AC" + "be" * 16
 TARGET = 200.0  # placements per second per worker
 
 
-def finished(rq_redis: redis.Redis, ids: list[str], timeout: float = 120) -> list[Job]:
-    """The jobs, once every one has finished."""
+def finished(rq_redis: redis.Redis, ids: list[str], timeout: float = 300) -> list[Job]:
+    """The jobs, once every one has finished (polled cheaply: the stand-in shares this
+    process's CPU)."""
     deadline = time.monotonic() + timeout
+    queues = [Queue(name, connection=rq_redis) for name in (JOB_QUEUE, QUEUE)]
     while time.monotonic() < deadline:
-        jobs = [j for j in Job.fetch_many(ids, connection=rq_redis) if j is not None]
-        if len(jobs) == len(ids) and all(j.get_status() == "finished" for j in jobs):
-            return jobs
-        time.sleep(0.2)
+        if all(q.count == 0 and StartedJobRegistry(queue=q).count == 0 for q in queues):
+            jobs = [j for j in Job.fetch_many(ids, connection=rq_redis) if j is not None]
+            if all(j.get_status() == "finished" for j in jobs):
+                return jobs
+        time.sleep(0.05)
     statuses = [j.get_status() if j else None for j in Job.fetch_many(ids, connection=rq_redis)]
     raise SystemExit(f"jobs not finished in {timeout}s: "
                      f"{dict((s, statuses.count(s)) for s in set(statuses))}")

@@ -78,7 +78,7 @@ class CallbackCalls:
         client = state.client or self._client_by_caller(state.caller)
         try:
             request = build_request(
-                flow, number, self.service.clock.now(), source=self._source(entry, state),
+                flow, number, self.service.clock.now(), source=self._source(entry),
                 client=client, contract=state.vars.get("contract_state") if state.client
                 else None, queue_name=node.queue or (entry.get("queue") if entry else None),
                 lang=state.lang, from_entry=sid if entry else "")
@@ -98,12 +98,11 @@ class CallbackCalls:
         return client_summary(found[0]) if len(found) == 1 else None
 
     @staticmethod
-    def _source(entry: queue.Entry | None, state: CallState) -> str:
-        if entry is not None and entry.state == "held":
-            return "queue"
-        if entry is not None:
-            return "overflow"
-        return "closed"
+    def _source(entry: queue.Entry | None) -> str:
+        """Where the caller asked: while waiting (held), after leaving a queue, or closed."""
+        if entry is None:
+            return "closed"
+        return "queue" if entry.state == "held" else "overflow"
 
     # -- the client's phone rings ----------------------------------------------------------
 
