@@ -335,17 +335,28 @@ def of_number(r: redis.Redis, number: str) -> Callback | None:
     return found if found and found.pending else None
 
 
+# small and on its own (no library): it is sent whole with a step's reads, on every call
 _PENDING_OF = Script("""
-local id = cb_pending(CB_NUMBER .. ARGV[1])
-if not id and ARGV[2] ~= '' then id = cb_pending(CB_CLIENT .. ARGV[2]) end
+local function pending(index)
+  local id = index ~= '' and redis.call('GET', index)
+  if not id then return false end
+  local state = redis.call('HGET', ARGV[3] .. id, 'state')
+  if state == 'scheduled' or state == 'due' or state == 'dialling' or state == 'connected'
+      or state == 'requested' then
+    return id
+  end
+  return false
+end
+local id = pending(ARGV[1]) or pending(ARGV[2])
 if not id then return false end
-return {id, unpack(redis.call('HMGET', CB .. id, 'state', 'due', 'schedule'))}
-""", LIBS)
+return {id, unpack(redis.call('HMGET', ARGV[3] .. id, 'state', 'due', 'schedule'))}
+""", ())
 
 
 def fetch_pending(pipe: redis.client.Pipeline, number: str | None, client_id: str = "") -> None:
     """Queue on `pipe` the read of the pending callback of a number (or client)."""
-    _PENDING_OF.queue(pipe, number or "", client_id)
+    _PENDING_OF.queue(pipe, NUMBER_KEY.format(number) if number else "",
+                      CLIENT_KEY.format(client_id) if client_id else "", RECORD_KEY.format(""))
 
 
 def parse_pending(raw: Any) -> Callback | None:

@@ -179,3 +179,40 @@ def test_a_request_out_of_turn_makes_no_callback(app, r, client, validator):
     doc = call.post("/voice/callback?v=x&n=callback&s=3")
     assert urlsplit(doc.one("Redirect").text or "").path == "/voice/step"
     assert store.pending(r) == []
+
+
+# -- the flow file: mistakes of the callbacks' settings are refused with their place -------------
+
+
+def test_callback_settings_mistakes_are_refused_with_their_place():
+    from tests.flows.test_loader import problems_of, shipped_text
+
+    text = shipped_text()
+    cases = [
+        (text.replace("  countries: [FR]", "  countries: [FR, XX]"),
+         "callbacks.countries: unknown country code 'XX'"),
+        (text.replace('  caller_id: "+33825000463"', '  caller_id: "0825"'),
+         "callbacks.caller_id: not a phone number: '0825'"),
+        (text.replace("  answer_prompt: callback_intro", "  answer_prompt: callback_hello"),
+         "callbacks.answer_prompt: unknown prompt 'callback_hello'"),
+        (text.replace("      too_many: callback_refused_too_many",
+                      "      too_much: callback_refused_too_many"),
+         "nodes.callback.refused: unknown refusal 'too_much'"),
+        (text.replace("    callback_prompt: callback_offer", "    callback_prompt: offer", 1),
+         "queues.technical_support.callback_prompt: unknown prompt 'offer'"),
+    ]
+    for changed, message in cases:
+        assert changed != text
+        assert any(message in problem for problem in problems_of(changed)), \
+            (message, problems_of(changed))
+
+
+def test_a_callback_node_needs_the_callbacks_section():
+    from tests.flows.test_loader import problems_of, shipped_text
+
+    text = shipped_text()
+    start = text.index("callbacks:\n  queue: technical_support")
+    end = text.index("start: greeting")
+    problems = problems_of(text[:start] + text[end:])
+    assert any("nodes.callback: a callback node needs the flow's callbacks: section" in p
+               for p in problems), problems
