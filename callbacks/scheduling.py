@@ -153,7 +153,7 @@ def sweep(service: Hotline) -> None:
 def build_request(flow: Flow, number: str, now: datetime, *, source: str,
                   client: dict[str, Any] | None = None, contract: str | None = None,
                   queue_name: str | None = None, lang: str | None = None,
-                  from_entry: str = "") -> store.Request:
+                  from_entry: str = "", trial: bool = False) -> store.Request:
     """The request the flow makes for `number`: the client's queue (by contract when not
     given), their agency's schedule, their language."""
     config = flow.config.callbacks
@@ -176,7 +176,8 @@ def build_request(flow: Flow, number: str, now: datetime, *, source: str,
         number=number, queue=queue_name, skill=flow.rules(queue_name).skill, schedule=schedule,
         lang=lang or flow.config.default_language, version=flow.version, source=source,
         client_id=client.get("id") or "", company=client.get("company") or "",
-        agency=client.get("agency") or "", contract=contract, from_entry=from_entry)
+        agency=client.get("agency") or "", contract=contract, from_entry=from_entry,
+        trial=trial)
 
 
 def contract_state(client: dict[str, Any], today: date, expiring_days: int = 60) -> str:

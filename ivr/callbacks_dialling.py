@@ -64,6 +64,7 @@ if state == 'connected' and held ~= res and reserved_for(entry, res) then
   state = 'due'
   cb_note(id, 'due', now, 'the agent did not answer')
 end
+if redis.call('HGET', CB .. id, 'trial') == '1' then state = 'trial' end  -- never dialled
 if state ~= 'due' or not reserved_for(entry, res) then
   -- nobody can use this reservation: its agent goes back to work
   if reserved_for(entry, res) then

@@ -84,6 +84,7 @@ class Callback:
             "updated": when("updated"), "attempts": int(self.get("attempts", "0")),
             "max_attempts": int(self.get("max_attempts", "0")), "reason": self.get("reason"),
             "source": self.get("source"), "lang": self.get("lang"),
+            "trial": self.get("trial") == "1",
         }
 
 
@@ -103,6 +104,7 @@ class Request:
     agency: str = ""
     contract: str = ""
     from_entry: str = ""  # the caller's queue entry whose place the callback takes
+    trial: bool = False  # asked by a simulated call: kept and listed, never dialled
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def request(r: redis.Redis, ask: Request, policy: Policy, now: datetime, *, open
         "contract": ask.contract, "number": ask.number, "queue": ask.queue, "skill": ask.skill,
         "schedule": ask.schedule, "lang": ask.lang, "version": ask.version,
         "source": ask.source, "max_attempts": str(policy.attempts),
+        "trial": "1" if ask.trial else "",
     }
     pairs = [item for pair in fields.items() for item in pair]
     raw = _REQUEST(r, ms(now), ask.client_id, ask.number, policy.daily_cap,

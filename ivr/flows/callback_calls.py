@@ -81,7 +81,7 @@ class CallbackCalls:
                 flow, number, self.service.clock.now(), source=self._source(entry),
                 client=client, contract=state.vars.get("contract_state") if state.client
                 else None, queue_name=node.queue or (entry.get("queue") if entry else None),
-                lang=state.lang, from_entry=sid if entry else "")
+                lang=state.lang, from_entry=sid if entry else "", trial=self.service.trial)
             outcome = ask(self.service, request, flow=flow)
         except IvrError as exc:
             log.error("call %s: callback not requested: %s", sid, exc)

@@ -86,12 +86,14 @@ local function cb_end(id, state, now, reason)
 end
 
 -- what the callback's entry in the line shows of it (agents' whisper, the board, records)
+-- (a simulated call's callback is marked trial: routing never gives it an agent)
 local function cb_entry_fields(id, now)
   local f = redis.call('HMGET', CB .. id, 'client_id', 'company', 'agency', 'contract', 'number',
-                       'lang', 'version', 'skill')
+                       'lang', 'version', 'skill', 'trial')
   return {'client_id', f[1] or '', 'company', f[2] or '', 'agency', f[3] or '',
           'contract', f[4] or '', 'caller', f[5] or '', 'lang', f[6] or '',
-          'version', f[7] or '', 'skill', f[8] or '', 'callback', id, 'sid', '', 'enq', now}
+          'version', f[7] or '', 'skill', f[8] or '', 'trial', f[9] or '', 'callback', id,
+          'sid', '', 'enq', now}
 end
 
 -- due now: the callback joins its queue's line at `score`

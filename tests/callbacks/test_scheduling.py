@@ -106,3 +106,23 @@ def test_a_cancelled_callback_is_not_woken(service, r):
     run_jobs(service, due=True)
     assert store.get(r, "1").state == "cancelled"  # type: ignore[union-attr]
     assert queue.size(r, "technical_support") == 0
+
+
+def test_a_simulated_calls_callback_is_kept_and_listed_but_never_dialled(r, env):
+    from callbacks.scheduling import describe, wake
+    from ivr import create_app
+    from ivr.clock import Clock
+    from tests.helpers import scripted_call
+
+    app = create_app({"CLOCK": Clock(FRIDAY_EVENING), "TRIAL": True, **env})  # as `ivr call`
+    service = app.extensions["ivr"]
+    result = scripted_call(app, "-", "2", "1", at=FRIDAY_EVENING)
+    assert result.outcome == {"type": "callback", "target": "1"}
+    [listed] = describe(service, store.pending(r))
+    assert (listed["due"], listed["trial"]) == ("2027-05-18T08:30:00+02:00", True)
+    service.clock.set(TUESDAY_OPENING + timedelta(seconds=1))
+    assert wake(service, "1") == "due"
+    assert queue.entry(r, "cb-1").get("trial") == "1"  # type: ignore[union-attr]
+    held = agents.set_state(r, "sophie", "available", service.clock.now(),
+                            service.flows.current().queue_rules.values())[1]
+    assert held == ()  # routing never gives it an agent: nobody is dialled
