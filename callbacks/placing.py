@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from callbacks.scheduling import make_wake_jobs, opening, policy_of, route
-from ivr import callbacks_dialling as dialling
 from ivr import callbacks_store as store
 from ivr.callback_policy import Policy
+from ivr.callbacks_store import dialling
 from ivr.exceptions import SettingsError
 from ivr.flows.callback_calls import ANSWER_PATH, STATUS_PATH
 from ivr.phones import mask

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from rq import Queue, Retry
 
 from callbacks import QUEUE
-from ivr import callbacks_dialling as dialling
 from ivr import callbacks_store as store
 from ivr import directory, live, queue
 from ivr.callback_policy import Policy
+from ivr.callbacks_store import dialling
 from ivr.directory import Contract
 from ivr.exceptions import ActionError
 from ivr.flows.flow import Flow

@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import callbacks_dialling as dialling
 from ivr import callbacks_store as store
 from ivr import directory, queue
 from ivr.callback_policy import Policy
+from ivr.callbacks_store import dialling
 from ivr.directory import client_summary
 from ivr.exceptions import IvrError
 from ivr.flows.call import STEP_PATH, Call, CallState

@@ -1,11 +1,11 @@
 -- Callback records and their state machine, changed atomically in Redis.
 --
--- Prepended, after routing.lua, to each script of ivr/callbacks_store.py, so that a callback
+-- Prepended, after routing.lua, to each script of ivr/callbacks_store/, so that a callback
 -- and its entry in a queue's line (routing.lua's join_callback, withdraw, drop) change in one
 -- step: two requests, two workers, a job run twice or a webhook repeated always find one
 -- consistent state.
 --
--- Keys (the names match the constants of ivr/callbacks_store.py):
+-- Keys (the names match the constants of ivr/callbacks_store/records.py):
 --   ivr:cb:r:<id>          hash   a callback: state, client, number, queue, place, attempts...
 --   ivr:cb:h:<id>          list   its history, JSON {at, state, reason}, oldest first
 --   ivr:cb:seq             int    callback ids

@@ -23,7 +23,7 @@
 -- callback: their place is kept for it, nobody is routed to them), deferred (a callback out
 -- of its line until it is due again), done (outcome).
 -- A callback waits as an entry of its own (kind=callback, id cb-<callback id>); see the
--- callbacks section at the end and ivr/callbacks_store.py.
+-- callbacks section at the end and ivr/callbacks_store/.
 -- Agent states: offline, available, ringing, busy, wrapup, break.
 
 local E = 'ivr:q:e:'
@@ -207,7 +207,7 @@ local function route_all(first, now, grace)
 end
 
 -- callbacks ---------------------------------------------------------------------------------
--- ivr/callbacks_store.py changes a callback and its entry in one script, through these.
+-- ivr/callbacks_store/ changes a callback and its entry in one script, through these.
 
 -- is `entry` held for reservation `res`, its client not yet put through?
 local function reserved_for(entry, res)

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import redis
 
-from ivr import callbacks_dialling as dialling
 from ivr import callbacks_store as store
 from ivr import queue
 from ivr.callback_policy import Policy
+from ivr.callbacks_store import dialling
 from ivr.queue import Reservation, ms
+from tests.callbacks_store.test_records import ask, request, requested
 from tests.conftest import MONDAY_MORNING
-from tests.test_callbacks_store import ask, request, requested
 from tests.test_queue import SUPPORT, add_agent, agent_state, state
 
 NOW = MONDAY_MORNING

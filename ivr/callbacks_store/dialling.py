@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import redis
 
 from ivr.callback_policy import Policy
-from ivr.callbacks_store import LIBS, SCHED_KEY, WATCH_KEY
+from ivr.callbacks_store.records import LIBS, SCHED_KEY, WATCH_KEY
 from ivr.lua import Script
 from ivr.queue import ENTRY_TTL, _text, ms
 
