@@ -42,6 +42,7 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
                 "position": n, "caller": mask(e.get("caller")), "client_id": e.get("client_id"),
                 "company": e.get("company"), "contract": e.get("contract"),
                 "waited": e.waited(now), "state": e.state, "trial": e.get("trial") == "1",
+                "kind": e.get("kind") or "call",  # a callback waits in the line too
             } for n, e in enumerate(waiting, start=1)],
             "agents": {state: sorted(p.id for p in staff if p.state == state)
                        for state in agents.STATES},

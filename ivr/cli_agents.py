@@ -120,5 +120,6 @@ def queues(as_json: bool) -> None:
                    f"{today['abandoned']} abandoned")
         for w in q["waiting"]:
             who = w["company"] or "unidentified"
+            kind = " (callback)" if w.get("kind") == "callback" else ""
             click.echo(f"  {w['position']:>3}. {w['caller']:<14} {who:<28} {w['waited']:>5}s "
-                       f"{w['state']}")
+                       f"{w['state']}{kind}")

@@ -71,3 +71,13 @@ def test_cancel_then_cancel_again(runner):
     everything = json.loads(run(runner, "callbacks", "list", "--all", "--json").output)
     assert [(c["id"], c["state"], c["reason"]) for c in everything] == \
         [("1", "cancelled", "cancelled by system")]
+
+
+def test_the_board_shows_a_callback_waiting_at_its_place(runner):
+    run(runner, "callbacks", "request", "--client", "1001", "--number", "0612345678",
+        "--at", "2026-12-07T09:00:00+01:00")
+    [support] = [q for q in json.loads(run(runner, "queues", "--json").output)
+                 if q["queue"] == "technical_support"]
+    assert [(w["kind"], w["company"]) for w in support["waiting"]] == \
+        [("callback", "ACME Industrie")]
+    assert "(callback)" in run(runner, "queues").output

@@ -126,3 +126,13 @@ def test_a_simulated_calls_callback_is_kept_and_listed_but_never_dialled(r, env)
     held = agents.set_state(r, "sophie", "available", service.clock.now(),
                             service.flows.current().queue_rules.values())[1]
     assert held == ()  # routing never gives it an agent: nobody is dialled
+
+
+def test_the_clients_agency_schedule_decides_when_it_is_due(service, r):
+    """Good Friday is a holiday in Alsace-Moselle only; Easter Monday everywhere."""
+    service.clock.set(datetime(2027, 3, 25, 18, 0, tzinfo=PARIS))
+    paris = ask(service, "+33612345678", client="1001")
+    alsace = ask(service, "+33388001005", client="1005")
+    assert paris.due == datetime(2027, 3, 26, 8, 30, tzinfo=PARIS)
+    assert alsace.due == datetime(2027, 3, 30, 8, 30, tzinfo=PARIS)
+    assert store.get(r, alsace.id).get("schedule") == "alsace"  # type: ignore[union-attr]
