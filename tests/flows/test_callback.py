@@ -216,3 +216,39 @@ def test_a_callback_node_needs_the_callbacks_section():
     problems = problems_of(text[:start] + text[end:])
     assert any("nodes.callback: a callback node needs the flow's callbacks: section" in p
                for p in problems), problems
+
+
+# -- through the local Twilio stand-in: a real wait loop, keys pressed while waiting ---------
+
+
+def test_through_twilio_a_waiting_caller_presses_1_and_keeps_their_place(r, env, clock):
+    import time
+
+    from ivr.simulator_local import LocalTwilio
+    from tests.standin import hotline
+
+    def waiting() -> list[str]:
+        return [e.id for e in queue.waiting(r, "technical_support")]
+
+    def eventually(check, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < deadline, waiting()
+            time.sleep(0.02)
+
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (_app, local):
+        device = LocalTwilio(local.url)
+        to_support = ["-", "1", "1"]  # greeting, "ACME: press 1", menu: technical support
+        ahead = device.start_call(ACME_PHONE, "+33825000463", to_support, hold=3000)
+        eventually(lambda: len(waiting()) == 1)
+        asking = device.start_call(ACME_PHONE, "+33825000463", to_support, interactive=True,
+                                   hold=3000)
+        eventually(lambda: len(waiting()) == 2)
+        behind = device.start_call(ACME_PHONE, "+33825000463", to_support, hold=3000)
+        eventually(lambda: len(waiting()) == 3)
+        eventually(lambda: device.press(asking, "1"))  # while waiting: "press 1 to be called back"
+        eventually(lambda: device.press(asking, "1"))  # "... ending in 10 01, press 1"
+        eventually(lambda: store.get(r, "1") is not None)
+        assert waiting() == [ahead, "cb-1", behind]
+        for sid in (ahead, behind):
+            device.hangup(sid)
