@@ -15,7 +15,7 @@ from ivr.services import hotline
 
 bp = Blueprint("agents", __name__, url_prefix="/agent")
 add_template_helpers(bp)
-PARTS = ("presence", "call", "queues", "recent", "voicemails")
+PARTS = ("presence", "call", "queues", "recent", "voicemails", "callbacks")
 
 
 def _parts() -> dict[str, Any]:
@@ -28,13 +28,15 @@ def _parts() -> dict[str, Any]:
     except desk.NotAnAgent as exc:
         return {"problem": str(exc), "presence": None, "call": None, "recent": [],
                 "queues": desk.live_queues(service), "labels": labels,
-                "voicemails": desk.my_voicemails(service, user, None)}
+                "voicemails": desk.my_voicemails(service, user, None),
+                "callbacks": desk.callbacks(service), "back": "agent"}
     return {
         "problem": None, "labels": labels, "presence": desk.presence_json(service, presence),
         "call": desk.my_call(service, presence),
         "queues": desk.live_queues(service, presence.agent.skills),
         "recent": desk.my_calls(service, presence),
         "voicemails": desk.my_voicemails(service, user, presence),
+        "callbacks": desk.callbacks(service, presence.agent.skills), "back": "agent",
     }
 
 
@@ -75,3 +77,20 @@ def voicemail_handled(msg_id: str) -> ResponseReturnValue:
     except voicemail.VoicemailError as exc:
         flash(str(exc), "error")
     return redirect(url_for("agents.home", _anchor="voicemails"))
+
+
+@bp.post("/callbacks/<cb_id>/cancel")
+@login_required("agent")
+def callback_cancel(cb_id: str) -> ResponseReturnValue:
+    """Cancel a pending callback (from the console or the supervisor view); audited."""
+    from callbacks.scheduling import cancel
+
+    user = current_user()
+    assert user is not None
+    done, state = cancel(hotline(), cb_id, user.name)
+    if done:
+        flash(f"Callback {cb_id} cancelled.", "info")
+    else:
+        flash(f"Callback {cb_id[:20]} is {state}: it cannot be cancelled.", "error")
+    back = "supervisor.home" if request.form.get("back") == "supervisor" else "agents.home"
+    return redirect(url_for(back, _anchor="callbacks"))

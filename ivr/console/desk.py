@@ -142,3 +142,17 @@ def parse_limit(text: str | None, default: int, most: int) -> int:
     if not text.isdigit() or not 1 <= int(text) <= most:
         raise BadInput(f"limit must be a whole number from 1 to {most}, got {text[:20]!r}")
     return int(text)
+
+
+def callbacks(service: Hotline, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Callbacks pending (oldest first) and failed ones to follow up by hand (newest first),
+    of every queue or of the queues whose skill is in `only`."""
+    from callbacks.scheduling import describe
+    from ivr import callbacks_store
+
+    flow = service.flows.current()
+    mine = {name for name, rules in flow.queue_rules.items() if only is None or rules.skill in only}
+    pending = describe(service, callbacks_store.pending(service.redis, limit=200))
+    failed = describe(service, callbacks_store.failed(service.redis, limit=50))
+    return {"pending": [c for c in pending if c["queue"] in mine],
+            "failed": [c for c in failed if c["queue"] in mine]}

@@ -19,7 +19,9 @@ add_template_helpers(bp)
 
 def _live() -> dict[str, Any]:
     service = hotline()
-    return {"queues": desk.live_queues(service), "agents": desk.everyone(service)}
+    return {"queues": desk.live_queues(service), "agents": desk.everyone(service),
+            "callbacks": desk.callbacks(service), "labels": desk.labels(service),
+            "back": "supervisor"}
 
 
 def _figures(day_text: str | None) -> dict[str, Any]:
@@ -47,7 +49,8 @@ def home() -> ResponseReturnValue:
 def live() -> ResponseReturnValue:
     data = _live()
     return jsonify(queues=render_template("supervisor/_queues.html", **data),
-                   agents=render_template("supervisor/_agents.html", **data))
+                   agents=render_template("supervisor/_agents.html", **data),
+                   callbacks=render_template("console/_callbacks.html", **data))
 
 
 @bp.get("/figures")

@@ -87,3 +87,25 @@ def test_a_company_named_script_shows_as_text(app, client, validator, live_url, 
     queued(client, validator, "CA1")
     expect(page.locator("#call .company")).to_have_text(name, timeout=LIVE)
     assert page.evaluate("window.pwned === undefined") is True
+
+
+def test_an_agent_sees_a_callback_arrive_live_and_cancels_it(app, live_url, page):
+    """A callback asked meanwhile appears in the console without a reload; Cancel removes it."""
+    from callbacks.scheduling import ask_for
+    from ivr import callbacks_store
+
+    service = app.extensions["ivr"]
+    add_user(app, "ann", "agent", "sophie")
+    sign_in(page, live_url, "/agent", "ann")
+    expect(page.locator("#callbacks")).to_contain_text("No callback pending.")
+    ask_for(service, "0612345678", client_id="1001", source="cli")  # open: due, in the line
+    row = page.locator("#callbacks tr[data-callback='1']")
+    expect(row).to_contain_text("ACME Industrie", timeout=LIVE)
+    expect(row).to_contain_text("+33612345678")
+    expect(row).to_contain_text("due")
+    assert page.evaluate("window.stayedOnPage") is True
+    shot(page, "console-callback")
+    row.get_by_role("button", name="Cancel").click()
+    expect(page.locator(".flash")).to_have_text("Callback 1 cancelled.")
+    expect(page.locator("#callbacks")).to_contain_text("No callback pending.")
+    assert callbacks_store.get(service.redis, "1").state == "cancelled"  # type: ignore[union-attr]
