@@ -35,7 +35,7 @@ def line(r, env, clock) -> Iterator[tuple[Any, LocalTwilio]]:  # type: ignore[no
         set_worker_hotline(None)
 
 
-def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
+def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

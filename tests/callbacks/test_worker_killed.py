@@ -32,7 +32,7 @@ CLIENT = "+33612345678"
 ORPHANS: list[int] = []  # RQ scheduler processes of a killed worker
 
 
-def eventually(check: Callable[[], Any], timeout: float = 20.0,
+def eventually(check: Callable[[], Any], timeout: float = 30.0,
                describe: Callable[[], object] = lambda: "") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,7 +102,7 @@ def test_a_worker_killed_while_placing_loses_nothing_and_dials_once(r, env, cloc
         for _ in range(2):
             workers(TWILIO_API_URL=local.url, TWILIO_ACCOUNT_SID=ACCOUNT,
                     TWILIO_AUTH_TOKEN=TOKEN, IVR_PUBLIC_URL=local.world.app_url)
-        eventually(lambda: len(Worker.all(connection=rq_redis)) == 2)
+        eventually(lambda: len(Worker.all(connection=rq_redis)) == 2, timeout=90)  # start-up
         # Twilio is slow to answer the request that places the call, and then refuses it:
         # the worker is killed while it waits, before any call exists
         device.session.post(f"{local.url}/_local/faults",
