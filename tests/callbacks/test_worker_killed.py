@@ -103,11 +103,12 @@ def test_a_worker_killed_while_placing_loses_nothing_and_dials_once(r, env, cloc
             workers(TWILIO_API_URL=local.url, TWILIO_ACCOUNT_SID=ACCOUNT,
                     TWILIO_AUTH_TOKEN=TOKEN, IVR_PUBLIC_URL=local.world.app_url)
         eventually(lambda: len(Worker.all(connection=rq_redis)) == 2, timeout=90)  # start-up
-        # Twilio is slow to answer the request that places the call, and then refuses it:
-        # the worker is killed while it waits, before any call exists
+        # Twilio is slow to answer the request that places the call, and then refuses it
+        # (each of its retries too, for a long window): the worker is killed while it waits,
+        # before any call exists
         device.session.post(f"{local.url}/_local/faults",
-                            json={"delay": 2.0, "status": 503, "match": "Calls.json",
-                                  "count": 1})
+                            json={"delay": 4.0, "status": 503, "match": "Calls.json",
+                                  "count": 4})
         assert ask_for(service, CLIENT, client_id="1001", source="cli").state == "due"
         service.change_presence("sophie", "available")  # routing sends the connect job
         eventually(lambda: store.get(r, "1").state == "dialling")  # type: ignore[union-attr]
@@ -119,6 +120,7 @@ def test_a_worker_killed_while_placing_loses_nothing_and_dials_once(r, env, cloc
         ORPHANS.extend(set(own) - set(horses))
         for pid in (placing.pid, *horses):  # the worker and its work-horse, mid-job
             os.kill(pid, signal.SIGKILL)
+        device.session.delete(f"{local.url}/_local/faults")  # Twilio is well again
         # RQ finds the job abandoned (its worker is gone) and retries it on the other worker,
         # which must not dial: that reservation's dial was claimed by the killed run
         jobs = Queue(JOB_QUEUE, connection=rq_redis)
