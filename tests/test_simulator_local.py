@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ivr import queue
 from ivr.cli import main
 from ivr.dispatch import connect
 from ivr.services import set_worker_hotline
@@ -62,9 +63,11 @@ def test_a_caller_ends_with_the_agent_who_went_available(runner, r, env, clock):
         def agent_goes_available() -> None:  # what `ivr agents status sophie available` does
             device = LocalTwilio(local.url)
             device.set_phone("+33144002001", talk=None)  # Sophie hangs up below
-            for _ in range(500):
+            for _ in range(3000):  # a loaded machine may take seconds
                 waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
-                if waiting:
+                # in Twilio's queue, and heard waiting (routing takes waiting callers only)
+                entry = queue.entry(service.redis, waiting[0]) if waiting else None
+                if entry is not None and entry.state == "waiting":
                     break
                 time.sleep(0.01)
             for held in service.change_presence("sophie", "available")[1]:
