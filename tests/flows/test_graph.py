@@ -48,7 +48,7 @@ def test_an_unknown_placeholder_lists_the_known_ones():
         d["prompts"]["goodbye"]["fr"] = "Au revoir {name}."
     [(place, message)] = problems(change)
     assert place == ("prompts", "goodbye", "fr")
-    assert message.startswith("unknown placeholder {name} (known: callback_when, client_id, closure")
+    assert message.startswith("unknown placeholder {name} (known: callback_when, client_id, ")
 
 
 def test_a_silent_loop_is_refused_with_its_path():
