@@ -170,6 +170,7 @@ def run_calls(device: LocalTwilio, calls: int, caller: str, presses: list[str], 
     with ThreadPoolExecutor(max_workers=16) as pool:
         histories = list(pool.map(lambda sid: device.events(sid)["events"], sids))
     outcomes: Counter[str] = Counter()
+    dials: Counter[str] = Counter()  # how each <Dial> to an agent ended
     latencies: list[float] = []
     for events in histories:
         if not any(e["type"] == "ended" and "leg" not in e for e in events):
@@ -179,6 +180,8 @@ def run_calls(device: LocalTwilio, calls: int, caller: str, presses: list[str], 
         errors["webhook not 200"] += sum(1 for e in hooks if e["status"] != 200)
         errors["application error"] += sum(1 for e in events
                                            if e["type"] == "application_error")
+        dials.update(e["params"].get("DialCallStatus", "?") for e in hooks
+                     if e["path"].startswith("/voice/dialed"))
         result = outcome(events)
         outcomes[f"{result['type']}:{result['target']}"] += 1
     latencies.sort()
@@ -191,7 +194,7 @@ def run_calls(device: LocalTwilio, calls: int, caller: str, presses: list[str], 
         "webhooks_per_second": round(len(latencies) / seconds, 1) if seconds else None,
         "webhook_ms": {"p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
                        "max": latencies[-1] if latencies else None},
-        "peak_active_calls": peak, "outcomes": dict(outcomes),
+        "peak_active_calls": peak, "outcomes": dict(outcomes), "agent_dials": dict(dials),
         # other work on the machine slows everything: the 1-minute load before and after
         "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "errors": {k: v for k, v in errors.items() if v},
