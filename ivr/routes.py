@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import logging
 from collections.abc import Iterator
+from hashlib import sha1
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, abort, request
-from werkzeug.datastructures import MultiDict
+from flask import Blueprint, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
 
 from ivr import queue, voicemail
 from ivr.flows.engine import EMPTY, BadCall
+from ivr.flows.token import Tampered
 from ivr.logsafe import clean
 from ivr.services import hotline
 from ivr.twiml import apology
@@ -34,21 +37,51 @@ def public_url() -> str:
 
 
 class _FormParams:
-    """The form as RequestValidator reads it (`getall`), without copying it."""
+    """The form as RequestValidator reads it (`getall`): only for its slower checks."""
 
-    __slots__ = ("form",)
+    __slots__ = ("pairs",)
 
-    def __init__(self, form: MultiDict[str, str]) -> None:
-        self.form = form
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.form)
+        return iter(dict(self.pairs))
 
     def __len__(self) -> int:
-        return len(self.form)
+        return len(dict(self.pairs))
 
     def getall(self, name: str) -> list[str]:
-        return self.form.getlist(name)
+        return [value for key, value in self.pairs if key == name]
+
+
+def _pairs() -> list[tuple[str, str]]:
+    """The urlencoded body, parsed once (Twilio's bodies are a few hundred bytes)."""
+    pairs = g.get("pairs")
+    if pairs is None:
+        body = request.get_data(cache=True).decode("utf-8", "replace")
+        g.pairs = pairs = parse_qsl(body, keep_blank_values=True)
+    return pairs
+
+
+def form() -> dict[str, str]:
+    """Twilio's parameters (the first value of each), parsed once per request."""
+    params = g.get("params")
+    if params is None:
+        params = {}
+        for key, value in _pairs():
+            params.setdefault(key, value)
+        g.params = params
+    return params
+
+
+def signature_of(token: bytes, url: str, pairs: list[tuple[str, str]]) -> str:
+    """Twilio's X-Twilio-Signature of a form POST, as RequestValidator.compute_signature
+    makes it (each name, then each distinct value, sorted), over the parsed body: one HMAC."""
+    values: dict[str, set[str]] = {}
+    for key, value in pairs:
+        values.setdefault(key, set()).add(value)
+    text = url + "".join(key + value for key in sorted(values) for value in sorted(values[key]))
+    return base64.b64encode(hmac.new(token, text.encode(), sha1).digest()).decode()
 
 
 @bp.before_request
@@ -63,12 +96,12 @@ def check_signature() -> None:
     if not service.settings.validate_signatures:
         return
     signature = request.headers.get("X-Twilio-Signature", "")
-    url, params = public_url(), _FormParams(request.form)
+    url, pairs = public_url(), _pairs()
     # the URL as Twilio requested it signs almost every request: one HMAC; `validate` then
     # tries the URL with and without its port, as Twilio's own signing varies
     if not signature or not (
-        hmac.compare_digest(service.validator.compute_signature(url, params), signature)
-        or service.validator.validate(url, params, signature)
+        hmac.compare_digest(signature_of(service.validator.token, url, pairs), signature)
+        or service.validator.validate(url, _FormParams(pairs), signature)
     ):
         log.warning("refused %s: bad or missing X-Twilio-Signature", clean(request.path))
         abort(403)
@@ -79,6 +112,10 @@ def answer_anyway(error: Exception) -> Response | HTTPException:
     """Twilio always gets TwiML: an apology, then the fallback number or goodbye."""
     if isinstance(error, HTTPException) and error.code and error.code < 500:
         return error
+    if isinstance(error, Tampered):
+        log.warning("refused %s: %s", clean(request.path), clean(error))
+        return Response("Forbidden: the call state in this URL is not ours\n", 403,
+                        mimetype="text/plain")
     if isinstance(error, BadCall):
         log.warning("%s: %s", clean(request.path), clean(error))
     else:
@@ -88,68 +125,68 @@ def answer_anyway(error: Exception) -> Response | HTTPException:
 
 @bp.post("/incoming")
 def incoming() -> Response:
-    return twiml(hotline().engine.incoming(request.form))
+    return twiml(hotline().engine.incoming(form()))
 
 
 @bp.post("/step")
 def step() -> Response:
-    return twiml(hotline().engine.step(request.args, request.form))
+    return twiml(hotline().engine.step(request.args, form()))
 
 
 @bp.post("/wait")
 def wait() -> Response:
-    return twiml(hotline().queues.wait(request.args, request.form))
+    return twiml(hotline().queues.wait(request.args, form()))
 
 
 @bp.post("/connect")
 def connect() -> Response:
-    return twiml(hotline().queues.connect(request.args, request.form))
+    return twiml(hotline().queues.connect(request.args, form()))
 
 
 @bp.post("/whisper")
 def whisper() -> Response:
-    return twiml(hotline().queues.whisper(request.args, request.form))
+    return twiml(hotline().queues.whisper(request.args, form()))
 
 
 @bp.post("/dialed")
 def dialed() -> Response:
-    return twiml(hotline().queues.dialed(request.args, request.form))
+    return twiml(hotline().queues.dialed(request.args, form()))
 
 
 @bp.post("/callback")
 def callback_request() -> Response:
-    return twiml(hotline().callbacks.request(request.args, request.form))
+    return twiml(hotline().callbacks.request(request.args, form()))
 
 
 @bp.post("/callback/answer")
 def callback_answer() -> Response:
-    return twiml(hotline().callbacks.answer(request.args, request.form))
+    return twiml(hotline().callbacks.answer(request.args, form()))
 
 
 @bp.post("/callback/key")
 def callback_key() -> Response:
-    return twiml(hotline().callbacks.key(request.args, request.form))
+    return twiml(hotline().callbacks.key(request.args, form()))
 
 
 @bp.post("/callback/status")
 def callback_status() -> Response:
-    hotline().callbacks.status(request.args, request.form)
+    hotline().callbacks.status(request.args, form())
     return twiml(EMPTY)
 
 
 @bp.post("/status")
 def status() -> Response:
-    hotline().engine.status(request.form)
+    hotline().engine.status(form())
     return twiml(EMPTY)
 
 
 @bp.post("/recording")
 def recording() -> Response:
     service = hotline()
-    sid = request.form.get("CallSid", "")
+    sid = form().get("CallSid", "")
     state = service.engine.call_state(sid)
     waited = queue.entry(service.redis, sid) if sid else None  # left a queue for voicemail
-    voicemail.save(service.redis, request.form, state.__dict__ if state else None,
+    voicemail.save(service.redis, form(), state.__dict__ if state else None,
                    service.clock.now(), request.args.get("l", "fr"),
                    waited.get("queue") if waited else None)
     return twiml(EMPTY)
@@ -159,5 +196,5 @@ def recording() -> Response:
 def fallback() -> Response:
     """Twilio's fallback URL, asked when the voice URL failed: no Redis, no flow."""
     log.error("Twilio used the fallback URL for call %s (error %s)",
-              clean(request.form.get("CallSid")), clean(request.form.get("ErrorCode")))
+              clean(form().get("CallSid")), clean(form().get("ErrorCode")))
     return twiml(apology(hotline().settings.fallback_number))

@@ -18,6 +18,7 @@ from ivr.flows.callback_calls import CallbackCalls
 from ivr.flows.engine import Engine
 from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
+from ivr.flows.token import Sealer
 from ivr.queue import Reservation
 from ivr.redis_server import ensure_embedded
 from ivr.settings import PROJECT_ROOT, Settings, load_settings
@@ -60,7 +61,9 @@ class Hotline:
         self.trial = trial
         self.callbacks = CallbackCalls(self)
         self.engine = Engine(self.redis, self.flows, self.clock, settings.call_ttl,
-                             on_ended=self.queues.ended, trial=trial)
+                             on_ended=self.queues.ended, trial=trial,
+                             sealer=Sealer(settings.flask_secret()),
+                             cache_seconds=settings.shared_cache)
         self.validator = RequestValidator(settings.auth_token())
         self._job_queue: Queue | None = None
         self._telephony: Telephony | None = None

@@ -46,6 +46,7 @@ ENV_NAMES = {
     "IVR_SESSION_MAX_HOURS": "session_max_hours",
     "IVR_METRICS_TOKEN": "metrics_token",
     "IVR_MAX_BODY": "max_body",
+    "IVR_SHARED_CACHE": "shared_cache",
 }
 
 # never echoed in an error
@@ -97,6 +98,10 @@ class Settings(BaseModel):
     # the bearer token Prometheus sends to /metrics; without it /metrics is off
     metrics_token: str | None = Field(default=None, min_length=16, max_length=200)
     max_body: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)  # bytes of a request
+    # seconds a web process keeps the current flow version and the live switches (emergency
+    # closure, announcements) before reading them again: a publish or a switch reaches new
+    # calls within this time (0: read them at every webhook)
+    shared_cache: float = Field(default=0.5, ge=0, le=5)
 
     @field_validator("redis_url")
     @classmethod

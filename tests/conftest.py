@@ -57,6 +57,9 @@ def env(redis_url: str, tmp_path: Path) -> dict[str, str]:
         "IVR_INSTANCE_DIR": str(tmp_path / "instance"),
         "IVR_DEMO_DATA": "true",
         "IVR_PUBLIC_URL": "",
+        # every webhook reads the current flow and the switches: a test's publish is seen at
+        # once (tests/flows/test_sealed_calls.py covers the cache)
+        "IVR_SHARED_CACHE": "0",
     }
 
 

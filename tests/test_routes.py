@@ -126,6 +126,10 @@ def test_fallback_url_answers_without_redis(env, clock, validator):
 def test_status_callback_lets_a_finished_call_expire(client, validator, r):
     caller = Caller(client, validator, sid="CA-done")
     caller.start()
+    assert not r.exists(CALL_KEY.format("CA-done"))  # its state rides in its URLs
+    caller.press(None)
+    caller.press("1001")
+    caller.press("1")  # a queue: the call's state is stored for the agents
     assert r.ttl(CALL_KEY.format("CA-done")) > 3600
     doc = caller.post("/voice/status", CallStatus="completed", CallDuration="42")
     assert doc.verbs == []

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from ivr import create_app
-from ivr.flows.engine import CALL_KEY
+from ivr import create_app, guard
 from ivr.redis_server import redis_executable
 from tests.helpers import Caller
 
@@ -64,5 +63,7 @@ def test_calls_go_to_the_master_named_by_sentinel(sentinel, env, clock, validato
                       "IVR_REDIS_SENTINEL_MASTER": "hotline"})
     caller = Caller(app.test_client(), validator, sid="CA-sentinel")
     assert caller.start().verbs == ["Gather"]
+    caller.press(None)
+    caller.press("9999")  # a wrong id: the guard counts it, on the master
     master = redis.Redis(port=master_port)
-    assert master.exists(CALL_KEY.format("CA-sentinel")) == 1
+    assert master.zcard(guard.NUMBER_FAILS_KEY.format(caller.params["From"])) == 1

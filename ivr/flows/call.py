@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 KEYS = re.compile(r"^[0-9*#]*$")
 STEP_PATH = "/voice/step"
+# where the sealed state goes in an action URL, filled in (or taken out) once the step is done;
+# random per process, so no text a caller or a client record brings can look like it
+TOKEN_MARK = f"~{secrets.token_hex(8)}~"
+TOKEN_PARAM = f"&amp;t={TOKEN_MARK}"  # as it reads in the TwiML (an XML attribute)
 
 
 @dataclass
@@ -72,6 +77,7 @@ class Call:
         fetched: Mapping[str, Any],
         trial: bool = False,
         r: Any = None,
+        sealing: bool = False,
     ) -> None:
         self.flow = flow
         self.trial = trial  # a simulated call: it may wait in a queue, never reach an agent
@@ -86,6 +92,9 @@ class Call:
         self.writes: list[Write] = []
         self.redis = r  # for the few checks that must be atomic at once (the guard's)
         self.undo: list[Write] = []  # run on Redis when a concurrent answer won this step
+        self.sealing = sealing  # the questions of nodes that allow it may carry the state
+        self.sealed = False  # the answer's action URL carries the state (set by the engine)
+        self.by_token = False  # the state came in the request's URL (not from Redis)
 
     # -- the caller's answer -------------------------------------------------------------
 
@@ -131,9 +140,13 @@ class Call:
 
     def action_url(self, node: str | None = None, **extra: str) -> str:
         """Where Twilio posts the answer to what the current node asks."""
-        query = {"v": self.flow.version, "n": node or self.node_name,
-                 "s": str(self.state.seq + 1), **extra}
-        return f"{STEP_PATH}?{urlencode(query)}"
+        name = node or self.node_name
+        query = {"v": self.flow.version, "n": name, "s": str(self.state.seq + 1), **extra}
+        url = f"{STEP_PATH}?{urlencode(query)}"
+        asked = self.flow.nodes.get(name)
+        if self.sealing and asked is not None and asked.sealable:
+            url += f"&t={TOKEN_MARK}"
+        return url
 
     def gather(self, **options: Any) -> Gather:
         """A <Gather> of keys whose answer (or silence) comes back to the current node."""

@@ -1,10 +1,25 @@
-"""Runs the call flow for Twilio's webhooks: one Redis round trip for a new call, then two a step
-(read, then a compare-and-set write), and one more for a guessed client id (the guard's)."""
+"""Runs the call flow for Twilio's webhooks.
+
+Two ways to keep a call's state between webhooks:
+- **sealed** (the usual one): when the call waits at a node that only asks (language, menu,
+  identify), its state rides in the action URL of that question (ivr/flows/token.py). A new
+  call then costs no Redis round trip (the current flow version and the live switches are kept
+  in the process for `cache_seconds`), and a step costs one only when it reads or writes
+  something shared: the caller's client records, the guard, a queue. A repeated request is run
+  again from the same state and answers the same; what it counts is keyed by call and step.
+- **stored**: at other nodes (a queue, a voicemail, a callback...), the state is in Redis with
+  the answer last given: a step reads it, then writes the new one by compare-and-set on its
+  sequence, so two answers to one step leave one state, and a repeated request gets the stored
+  answer again.
+A sealed step that writes something, or whose call leaves the flow, also stores a copy of the
+state (for the queue, the voicemail, the agents' screen), in the same round trip as its writes.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,11 +27,12 @@ import redis
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.clock import Clock
-from ivr.flows.call import Call, CallState
+from ivr.flows.call import TOKEN_MARK, TOKEN_PARAM, Call, CallState
 from ivr.flows.fetch import Fetch
 from ivr.flows.flow import Flow
 from ivr.flows.nodes.base import STAY
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
+from ivr.flows.token import Sealer
 from ivr.live import Live
 from ivr.logsafe import clean
 from ivr.phones import mask, parse_phone
@@ -39,6 +55,17 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return false
 """
 
+# The same, for a sealed step's copy: written unless the stored state is already at this seq
+# or beyond (a repeated request, or a concurrent answer that won); then returns the stored one.
+_STORE_IF_NEWER = """
+local stored = redis.call('GET', KEYS[1])
+if stored and cjson.decode(stored)['seq'] >= tonumber(ARGV[1]) then
+  return stored
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return false
+"""
+
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
@@ -55,13 +82,22 @@ class Engine:
     """Turns a Twilio webhook into the next TwiML of the call."""
 
     def __init__(self, r: redis.Redis, store: FlowStore, clock: Clock, call_ttl: int,
-                 on_ended: Callable[[str], None] | None = None, trial: bool = False) -> None:
+                 on_ended: Callable[[str], None] | None = None, trial: bool = False,
+                 sealer: Sealer | None = None, cache_seconds: float = 0.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.redis = r
         self.store = store
         self.clock = clock
         self.call_ttl = call_ttl
         self.on_ended = on_ended
         self.trial = trial
+        self.sealer = sealer
+        # the current flow version and the live switches, as last read, kept this long: a
+        # publish or a switch reaches new calls within `cache_seconds` (0: read every time)
+        self.cache_seconds = cache_seconds
+        self.monotonic = monotonic
+        self._current: tuple[float, str] | None = None
+        self._live: tuple[float, Live] | None = None
 
     # -- webhooks ------------------------------------------------------------------------
 
@@ -69,6 +105,10 @@ class Engine:
         """A new call: pin it to the current flow version and run from the start."""
         sid = _sid(params)
         caller = parse_phone(params.get("From", ""))
+        if self.sealer is not None:
+            answer = self._incoming_sealed(sid, params, caller)
+            if answer is not None:
+                return answer
         flow = self.store.cached(self.store.last_current)
         created = False  # stored by the fast path below, on a version no longer current
         if flow is not None and not flow.needs(None):
@@ -80,8 +120,9 @@ class Engine:
                 pipe.get(CURRENT_KEY)
                 twiml = self._save(call, pipe, only_new=True)
                 current, created = pipe.execute()[:2]
+                self._note_current(current)
                 if current == flow.version and created:
-                    log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
+                    _started(sid, caller, flow.version)
                     return twiml
         # A publish since the last call, a flow whose start reads Redis, or a repeated request.
         pipe = self.redis.pipeline(transaction=False)
@@ -95,7 +136,7 @@ class Engine:
             if state.seq == 1 and state.last:  # Twilio asked again for the same call
                 return state.last
         flow = self.store.get(version)
-        self.store.last_current = version
+        self._note_current(version)
         fetch = Fetch(flow.needs(None), caller, None, sid)
         pipe = self.redis.pipeline(transaction=False)
         fetch.queue(pipe)
@@ -104,23 +145,46 @@ class Engine:
         pipe = self.redis.pipeline(transaction=False)
         twiml = self._save(call, pipe)
         pipe.execute()
-        log.info("call %s from %s starts on flow %s", sid, mask(caller), flow.version)
+        _started(sid, caller, flow.version)
         return twiml
 
+    def _incoming_sealed(self, sid: str, params: Mapping[str, str],
+                         caller: str | None) -> str | None:
+        """A new call whose first question can carry its state: no write, and no read at all
+        when the current version is known here and the start reads nothing shared. None when
+        the stored way must be taken (nothing has been written then)."""
+        version = self._fresh_current()
+        flow = self.store.cached(version) if version else None
+        if flow is None:
+            return None
+        live, fetched = self._fetch(flow.needs(None), caller, None, sid)
+        call = self._begin(flow, sid, params, caller, live, fetched, sealing=True)
+        if call.writes or not self._sealable(call):
+            return None
+        twiml = self._render(call)
+        if call.sealed:
+            _started(sid, caller, flow.version)
+            return twiml
+        return None
+
     def _begin(self, flow: Flow, sid: str, params: Mapping[str, str], caller: str | None,
-               live: Live, fetched: dict[str, Any]) -> Call:
+               live: Live, fetched: dict[str, Any], sealing: bool = True) -> Call:
         now = self.clock.now()
         state = CallState(
             version=flow.version, lang=flow.config.default_language, caller=caller,
             called=parse_phone(params.get("To", "")), started=now.isoformat(),
         )
-        call = Call(flow, sid, state, params, now, live, fetched, self.trial, self.redis)
+        call = Call(flow, sid, state, params, now, live, fetched, self.trial, self.redis,
+                    sealing=sealing and self.sealer is not None)
         self._run(call, flow.start)
         return call
 
     def step(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
         """The caller's answer to a node's question (or Twilio's report after a verb)."""
         sid = _sid(params)
+        token = args.get("t")
+        if token is not None:
+            return self._step_sealed(sid, token, args, params)
         node_name, seq = args.get("n", ""), _int(args.get("s"))
         flow = self._flow(args.get("v"))
         asked = flow.nodes.get(node_name) if flow is not None else None
@@ -141,7 +205,7 @@ class Engine:
             asked = flow.nodes.get(node_name)
         fetched = fetch.parse(rest)
         call = Call(flow, sid, state, params, self.clock.now(), fetched.pop("live", Live()),
-                    fetched, self.trial, self.redis)
+                    fetched, self.trial, self.redis, sealing=self.sealer is not None)
         read_seq = state.seq
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
@@ -156,6 +220,96 @@ class Engine:
         else:
             return state.last or self._hangup()
         return self._commit(call, read_seq)
+
+    def _step_sealed(self, sid: str, token: str, args: Mapping[str, str],
+                     params: Mapping[str, str]) -> str:
+        """The answer to a question whose action URL carries the call's state."""
+        if self.sealer is None:
+            raise BadCall("a sealed call state, but no key to open it")
+        state = self.sealer.open(token, args.get("v", ""), args.get("n", ""), args.get("s", ""))
+        state.caller = parse_phone(params.get("From", ""))
+        state.called = parse_phone(params.get("To", ""))
+        flow = self.store.cached(state.version) or self.store.get(state.version)
+        node_name = state.node or ""
+        asked = flow.nodes.get(node_name)
+        if asked is None or not asked.waits:
+            raise BadCall(f"no question {node_name!r} in flow {state.version}")
+        live, fetched = self._fetch(flow.needs(node_name), state.caller, params.get("Digits"), sid)
+        call = Call(flow, sid, state, params, self.clock.now(), live, fetched, self.trial,
+                    self.redis, sealing=True)
+        call.by_token = True
+        call.node_name = node_name
+        following = asked.receive(call)
+        if following == STAY:
+            return EMPTY
+        state.node = None
+        self._run(call, following)
+        twiml = self._render(call)
+        if call.sealed and not call.writes and call.state.outcome is None:
+            return twiml
+        # a write, a call leaving the flow, or a state that must be stored: one round trip,
+        # with a copy of the state for whoever reads it (queue, voicemail, agents)
+        call.state.last = twiml
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.eval(_STORE_IF_NEWER, 1, CALL_KEY.format(sid), call.state.seq,
+                  call.state.dumps(), self.call_ttl)
+        for write in call.writes:
+            write(pipe)
+        stored = pipe.execute()[0]
+        if stored is not None:  # this step was answered already (a repeated request)
+            return CallState.loads(stored).last or twiml
+        return twiml
+
+    def _fetch(self, needs: frozenset[str], caller: str | None, digits: str | None,
+               sid: str) -> tuple[Live, dict[str, Any]]:
+        """What the step reads from Redis, in one round trip (none when nothing is needed, or
+        only the live switches and they are fresh here)."""
+        cached = self._live if "live" in needs else None
+        if cached is not None and cached[0] > self.monotonic():
+            needs = needs - {"live"}
+        fetch = Fetch(needs, caller, digits, sid)
+        pipe = self.redis.pipeline(transaction=False)
+        fetch.queue(pipe)
+        fetched = fetch.parse(pipe.execute() if len(pipe) else [])
+        live = fetched.pop("live", None)
+        if live is not None:
+            if self.cache_seconds > 0:
+                self._live = (self.monotonic() + self.cache_seconds, live)
+            return live, fetched
+        return (cached[1] if cached is not None else Live()), fetched
+
+    def _fresh_current(self) -> str | None:
+        """The current flow version when known here and fresh, else read from Redis."""
+        if self._current is not None and self._current[0] > self.monotonic():
+            return self._current[1]
+        version = self.redis.get(CURRENT_KEY)
+        self._note_current(version)
+        return version
+
+    def _note_current(self, version: str | None) -> None:
+        if version:
+            self.store.last_current = version
+            if self.cache_seconds > 0:
+                self._current = (self.monotonic() + self.cache_seconds, version)
+
+    def _sealable(self, call: Call) -> bool:
+        node = call.flow.nodes.get(call.state.node or "")
+        return node is not None and node.seals(call)
+
+    def _render(self, call: Call) -> str:
+        """The step's TwiML, its questions' action URLs carrying the sealed state when the
+        call waits at a node that allows it; sets `call.sealed`."""
+        call.state.seq += 1
+        twiml = str(call.response.to_xml())
+        if TOKEN_MARK not in twiml:
+            return twiml
+        token = None
+        if self.sealer is not None and self._sealable(call):
+            token = self.sealer.seal(call.state)
+        if token is None:
+            return twiml.replace(TOKEN_PARAM, "")
+        call.sealed = True
+        return twiml.replace(TOKEN_MARK, token)
 
     def status(self, params: Mapping[str, str]) -> None:
         """Twilio's status callback: a finished call's state is kept an hour more, then goes."""
@@ -190,8 +344,7 @@ class Engine:
 
     def _save(self, call: Call, pipe: redis.client.Pipeline, only_new: bool = False) -> str:
         """Queue the call's new state and its writes on `pipe`; the TwiML to answer."""
-        call.state.seq += 1
-        twiml = str(call.response.to_xml())
+        twiml = self._render(call)
         call.state.last = twiml
         pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl, nx=only_new)
         for write in call.writes:
@@ -201,8 +354,7 @@ class Engine:
     def _commit(self, call: Call, read_seq: int) -> str:
         """Store the call's new state unless another request changed it since it was read;
         the TwiML to answer: this step's, or the winner's when a concurrent answer won."""
-        call.state.seq += 1
-        twiml = str(call.response.to_xml())
+        twiml = self._render(call)
         call.state.last = twiml
         winner = self.redis.eval(_COMPARE_AND_SET, 1, CALL_KEY.format(call.sid), read_seq,
                                  call.state.dumps(), self.call_ttl)
@@ -231,6 +383,11 @@ class Engine:
             return self.store.cached(version) or self.store.get(version)
         except UnknownVersion:
             return None
+
+
+def _started(sid: str, caller: str | None, version: str) -> None:
+    if log.isEnabledFor(logging.INFO):  # masking costs more than the check
+        log.info("call %s from %s starts on flow %s", sid, mask(caller), version)
 
 
 def _sid(params: Mapping[str, str]) -> str:

@@ -1,6 +1,12 @@
-"""Two different answers to the same step at the same instant: the call state is written by one
-of them only (compare-and-set on its seq), the other answers with the winner's TwiML, and the
-guard's counters move once, for the winner."""
+"""Two different answers to the same step at the same instant.
+
+Stored state (nodes whose state stays in Redis; here every node, the sealing turned off): the
+state is written by one of them only (compare-and-set on its seq), the other answers with the
+winner's TwiML, and the guard's counters move once, for the winner.
+
+Sealed state (the state rides in the action URL): each answer is answered from the state in its
+URL and its own keys; Twilio follows one of them. What is counted is named by call and step, so
+two wrong answers to one question count one failure, and a repeated one counts once."""
 
 from __future__ import annotations
 
@@ -47,6 +53,7 @@ def engines(env, r, clock):  # type: ignore[no-untyped-def]
                    r=redis.Redis.from_url(url, decode_responses=True, connection_class=cls))
     slow.prepare()
     fast = Hotline(settings, clock=clock)
+    slow.engine.sealer = fast.engine.sealer = None  # the stored way, for every node
     yield slow.engine, fast.engine
     BEFORE_COMMIT.clear()
     slow.redis.close()
@@ -102,3 +109,42 @@ def test_two_wrong_ids_at_once_count_one_failure_and_one_attempt(engines, r):
     assert lost.said() == won.said() == [INVALID, ASK_ID]
     assert engines[0].call_state("CA-race").tries == {"identify": 1}
     assert r.zcard(guard.NUMBER_FAILS_KEY.format(UNKNOWN_CALLER)) == 1
+
+
+@pytest.fixture
+def sealed(env, r, clock):  # type: ignore[no-untyped-def]
+    """Two web processes' engines on one Redis, carrying the call state in the URL."""
+    settings = load_settings(env)
+    first, second = Hotline(settings, clock=clock), Hotline(settings, clock=clock)
+    first.prepare()
+    yield first.engine, second.engine
+    first.redis.close()
+    second.redis.close()
+
+
+def test_sealed_two_wrong_ids_to_one_question_count_one_failure(sealed, r):
+    first, second = sealed
+    query = at_id_question(first)
+    assert "t" in query
+    one = TwiML(first.step(query, {**PARAMS, "Digits": "9998"}))
+    two = TwiML(second.step(query, {**PARAMS, "Digits": "9999"}))
+    assert one.said() == two.said() == [INVALID, ASK_ID]
+    assert r.zcard(guard.NUMBER_FAILS_KEY.format(UNKNOWN_CALLER)) == 1
+    again = TwiML(second.step(query, {**PARAMS, "Digits": "9999"}))  # Twilio asks again
+    assert again.said() == two.said()
+    assert again.one("Gather").get("action") == two.one("Gather").get("action")
+    assert r.zcard(guard.NUMBER_FAILS_KEY.format(UNKNOWN_CALLER)) == 1
+
+
+def test_sealed_answers_to_one_question_each_go_on_from_their_own_keys(sealed, r):
+    first, second = sealed
+    query = at_id_question(first)
+    wrong = TwiML(first.step(query, {**PARAMS, "Digits": "9999"}))
+    right = TwiML(second.step(query, {**PARAMS, "Digits": "1001"}))
+    assert wrong.said() == [INVALID, ASK_ID]
+    assert right.said()[0].startswith(MENU_FR)
+    # whichever Twilio follows, the next step goes on from what that caller was told
+    after_right = dict(parse_qsl(urlsplit(right.one("Gather").get("action") or "").query))
+    assert after_right["n"] == "menu"
+    after_wrong = dict(parse_qsl(urlsplit(wrong.one("Gather").get("action") or "").query))
+    assert after_wrong["n"] == "identify" and after_wrong["t"] != query["t"]

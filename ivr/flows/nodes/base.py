@@ -45,9 +45,17 @@ class Node(BaseModel):
     asks: ClassVar[bool] = False
     needs_callbacks: ClassVar[bool] = False  # the flow must have a callbacks: section
     passes: ClassVar[bool] = False  # a node that waits, but may go on without asking
+    # the call's state may ride in this node's action URL (ivr/flows/token.py): its answer is
+    # the caller's keys, and a repeated answer may be run again (what it counts is keyed by
+    # call and step); other nodes keep the state in Redis
+    sealable: ClassVar[bool] = False
     # what `enter` / `receive` read from Redis, fetched before the step in one round trip
     enter_needs: ClassVar[frozenset[str]] = frozenset()
     receive_needs: ClassVar[frozenset[str]] = frozenset()
+
+    def seals(self, call: Call) -> bool:
+        """Whether the call's state, waiting here now, may ride in the action URL."""
+        return self.sealable
 
     def enter(self, call: Call) -> str | None:
         raise NotImplementedError

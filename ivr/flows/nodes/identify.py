@@ -40,6 +40,7 @@ class Identify(Node):
     type: Literal["identify"]
     waits: ClassVar[bool] = True
     asks: ClassVar[bool] = True
+    sealable: ClassVar[bool] = True
     enter_needs: ClassVar[frozenset[str]] = frozenset({"caller", "guard"})
     receive_needs: ClassVar[frozenset[str]] = frozenset({"caller", "typed", "guard"})
 
@@ -61,6 +62,10 @@ class Identify(Node):
         if self.licence and not self.licence_prompt:
             raise ValueError("licence: true needs a licence_prompt")
         return self
+
+    def seals(self, call: Call) -> bool:
+        # the licence stage holds the client's licences, which must not travel in a URL
+        return call.state.stage is None
 
     @property
     def policy(self) -> guard.Policy:
@@ -156,12 +161,21 @@ class Identify(Node):
 
     def _judge(self, call: Call, right: bool, typed: str | None) -> guard.Verdict:
         """The guard's verdict on this guess: the lock is checked at every guess, and a wrong
-        one counted, in one atomic step; taken back if a concurrent answer wins the step."""
+        one counted, in one atomic step; taken back if a concurrent answer wins the step.
+
+        A right guess needs no round trip of its own: the lock was read with the step's other
+        reads. With the state sealed in the URL, a guess is named by its call and step, so a
+        repeated request (or a second answer to the same step) counts once."""
+        record: guard.Record | None = call.fetched.get("guard")
+        if right and record is not None:
+            return "locked" if record.locked(call.now) else "pass"
         caller = call.state.caller
-        guess = f"{call.sid}:{call.state.seq}:{secrets.token_hex(4)}"
+        guess = f"{call.sid}:{call.state.seq}"
+        if not call.by_token:
+            guess += f":{secrets.token_hex(4)}"
         typed = typed if typed and len(typed) <= MAX_ID_DIGITS else None
         verdict = guard.judge(call.redis, self.policy, call.now, caller, guess, right, typed)
-        if verdict in ("wrong", "locked_now"):
+        if verdict in ("wrong", "locked_now") and not call.by_token:
             call.undo.append(lambda r: guard.refund(r, caller, guess))
         return verdict
 

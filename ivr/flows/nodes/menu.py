@@ -27,6 +27,7 @@ class ChooseLanguage(Node):
     type: Literal["language"]
     waits: ClassVar[bool] = True
     asks: ClassVar[bool] = True
+    sealable: ClassVar[bool] = True
     prompt: PromptRef
     choices: dict[Key, LanguageChoice]
     timeout: int = Field(default=3, ge=1, le=30)
@@ -54,6 +55,7 @@ class Menu(Node):
     type: Literal["menu"]
     waits: ClassVar[bool] = True
     asks: ClassVar[bool] = True
+    sealable: ClassVar[bool] = True
     prompt: PromptRef
     options: dict[Key, NodeRef] = Field(min_length=1)
     repeat_key: Key | None = "*"
