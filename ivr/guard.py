@@ -30,11 +30,15 @@ Verdict = Literal["pass", "wrong", "locked", "locked_now"]
 # locked: refused (right or wrong), nothing counted
 
 # KEYS: lock, number failures (zset of guesses), id failures (zset of numbers), flagged hash
-# ARGV: 1 now, 2 window start, 3 window, 4 failures, 5 duration, 6 the guess, 7 wrong (0/1),
-#       8 has caller (0/1), 9 typed id ('' for none), 10 id failure member, 11 flag after,
-#       12 now (ISO)
+#       (5: the typed id's client record, when ARGV[7] is 'typed')
+# ARGV: 1 now, 2 window start, 3 window, 4 failures, 5 duration, 6 the guess, 7 wrong (0/1;
+#       'typed': wrong unless KEYS[5] exists), 8 has caller (0/1), 9 typed id ('' for none),
+#       10 id failure member, 11 flag after, 12 now (ISO)
 _JUDGE = """
 local now = tonumber(ARGV[1])
+if ARGV[7] == 'typed' then
+  ARGV[7] = redis.call('EXISTS', KEYS[5]) == 1 and '0' or '1'
+end
 if ARGV[8] == '1' then
   local lock = redis.call('GET', KEYS[1])
   if lock and now < tonumber(string.match(lock, '^%S+')) then
@@ -126,6 +130,19 @@ def judge(r: redis.Redis, policy: Policy, now: datetime, caller: str | None, gue
                        caller or f"anonymous:{guess}", policy.flag_after, now.isoformat()]
     verdict: Verdict = r.eval(_JUDGE, len(keys), *keys, *args)
     return verdict
+
+
+def queue_judge_typed(pipe: redis.client.Pipeline, policy: Policy, now: datetime,
+                      caller: str | None, guess: str, typed: str, client_key: str) -> None:
+    """Queue on a step's read pipeline the verdict on a typed client id, judged right when its
+    client record exists: the guess is checked and counted in the step's one round trip."""
+    ts = now.timestamp()
+    keys = [LOCK_KEY.format(caller or ""), NUMBER_FAILS_KEY.format(caller or ""),
+            ID_FAILS_KEY.format(typed), FLAGGED_KEY, client_key]
+    args: list[Any] = [ts, ts - policy.window, policy.window, policy.failures, policy.duration,
+                       guess, "typed", "1" if caller else "0", typed,
+                       caller or f"anonymous:{guess}", policy.flag_after, now.isoformat()]
+    pipe.eval(_JUDGE, len(keys), *keys, *args)
 
 
 def refund(r: redis.Redis, caller: str | None, guess: str) -> None:

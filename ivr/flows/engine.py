@@ -234,11 +234,12 @@ class Engine:
         asked = flow.nodes.get(node_name)
         if asked is None or not asked.waits:
             raise BadCall(f"no question {node_name!r} in flow {state.version}")
-        live, fetched = self._fetch(flow.needs(node_name), state.caller, params.get("Digits"), sid)
-        call = Call(flow, sid, state, params, self.clock.now(), live, fetched, self.trial,
+        call = Call(flow, sid, state, params, self.clock.now(), Live(), {}, self.trial,
                     self.redis, sealing=True)
         call.by_token = True
         call.node_name = node_name
+        call.live, call.fetched = self._fetch(flow.needs(node_name), state.caller,
+                                              params.get("Digits"), sid, asked.read_ahead(call))
         following = asked.receive(call)
         if following == STAY:
             return EMPTY
@@ -261,16 +262,23 @@ class Engine:
         return twiml
 
     def _fetch(self, needs: frozenset[str], caller: str | None, digits: str | None,
-               sid: str) -> tuple[Live, dict[str, Any]]:
+               sid: str, ahead: Callable[[Any], None] | None = None,
+               ) -> tuple[Live, dict[str, Any]]:
         """What the step reads from Redis, in one round trip (none when nothing is needed, or
-        only the live switches and they are fresh here)."""
+        only the live switches and they are fresh here); `ahead`, the waiting node's own
+        read, goes last on the same round trip."""
         cached = self._live if "live" in needs else None
         if cached is not None and cached[0] > self.monotonic():
             needs = needs - {"live"}
         fetch = Fetch(needs, caller, digits, sid)
         pipe = self.redis.pipeline(transaction=False)
         fetch.queue(pipe)
-        fetched = fetch.parse(pipe.execute() if len(pipe) else [])
+        if ahead is not None:
+            ahead(pipe)
+        results = pipe.execute() if len(pipe) else []
+        fetched = fetch.parse(results[:-1] if ahead is not None else results)
+        if ahead is not None:
+            fetched["ahead"] = results[-1]
         live = fetched.pop("live", None)
         if live is not None:
             if self.cache_seconds > 0:
@@ -386,8 +394,10 @@ class Engine:
 
 
 def _started(sid: str, caller: str | None, version: str) -> None:
-    if log.isEnabledFor(logging.INFO):  # masking costs more than the check
-        log.info("call %s from %s starts on flow %s", sid, mask(caller), version)
+    # a line per new call is debug detail (Twilio logs every call); masking costs more than
+    # the check, so it is done only when the line is written
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("call %s from %s starts on flow %s", sid, mask(caller), version)
 
 
 def _sid(params: Mapping[str, str]) -> str:

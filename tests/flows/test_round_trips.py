@@ -12,10 +12,11 @@ import pytest
 import redis
 from redis.connection import Connection, UnixDomainSocketConnection
 
+from ivr import guard
 from ivr.flows.loader import from_data
 from ivr.services import Hotline
 from ivr.settings import load_settings
-from tests.helpers import HOTLINE, MENU_FR, TwiML
+from tests.helpers import HOTLINE, INVALID, MENU_FR, TwiML
 
 ROUND_TRIPS: list[int] = []
 
@@ -91,12 +92,14 @@ class Call:
         return trips(lambda: self.answers.append(self.engine.step(query, form)))
 
 
-def test_a_call_to_the_queue_costs_one_round_trip_a_step_and_none_to_start(engine):
+def test_a_call_to_the_queue_costs_one_round_trip_a_step_and_none_to_start(engine, r):
     call = Call(engine, "CA-rt", "+33144001001")
     assert call.start() == 0  # the greeting: version known here, nothing read or written
     assert "t" in call.query()
     assert call.step(None) == 1  # -> announcement, pending callback, hours, identify: reads
-    assert call.step("7777") == 2  # a wrong id: the reads, then the guard counts it
+    assert call.step("7777") == 1  # a wrong id: read and counted by the guard at once
+    assert r.zcard(guard.NUMBER_FAILS_KEY.format("+33144001001")) == 1
+    assert TwiML(call.answers[-1]).said()[0] == INVALID
     assert call.step("1") == 1  # confirms ACME (the lock read with the client) -> menu
     assert call.step("2") == 1  # -> maintenance queue: the queue's writes and the state's copy
     assert TwiML(call.answers[-1]).one("Enqueue").text == "maintenance"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +52,11 @@ class Node(BaseModel):
     # what `enter` / `receive` read from Redis, fetched before the step in one round trip
     enter_needs: ClassVar[frozenset[str]] = frozenset()
     receive_needs: ClassVar[frozenset[str]] = frozenset()
+
+    def read_ahead(self, call: Call) -> Callable[[Any], None] | None:
+        """A read (or an atomic check) of this node's own to queue on the step's one round
+        trip, before `receive`; its result is `call.fetched["ahead"]`."""
+        return None
 
     def seals(self, call: Call) -> bool:
         """Whether the call's state, waiting here now, may ride in the action URL."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ivr import guard
-from ivr.directory import Client, client_summary
+from ivr.directory import CLIENT_KEY, Client, client_summary
 from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef
 from ivr.phones import mask
 
@@ -62,6 +63,19 @@ class Identify(Node):
         if self.licence and not self.licence_prompt:
             raise ValueError("licence: true needs a licence_prompt")
         return self
+
+    def read_ahead(self, call: Call) -> Callable[[Any], None] | None:
+        """A typed client id is judged in the step's one round trip, with the other reads:
+        right when its client record exists (the confirm key and the licence are judged
+        later, the usual way)."""
+        keys = call.keys
+        if (self.licence or call.state.stage is not None or not keys or not keys.isdigit()
+                or keys == self.confirm_key or len(keys) > MAX_ID_DIGITS):
+            return None
+        policy, now, caller = self.policy, call.now, call.state.caller
+        guess = f"{call.sid}:{call.state.seq}"
+        return lambda pipe: guard.queue_judge_typed(pipe, policy, now, caller, guess, keys,
+                                                    CLIENT_KEY.format(keys))
 
     def seals(self, call: Call) -> bool:
         # the licence stage holds the client's licences, which must not travel in a URL
@@ -166,6 +180,9 @@ class Identify(Node):
         A right guess needs no round trip of its own: the lock was read with the step's other
         reads. With the state sealed in the URL, a guess is named by its call and step, so a
         repeated request (or a second answer to the same step) counts once."""
+        ahead = call.fetched.get("ahead")  # judged with the step's reads (read_ahead)
+        if ahead in (("pass", "locked") if right else ("wrong", "locked_now", "locked")):
+            return ahead  # type: ignore[no-any-return]
         record: guard.Record | None = call.fetched.get("guard")
         if right and record is not None:
             return "locked" if record.locked(call.now) else "pass"
