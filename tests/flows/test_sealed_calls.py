@@ -127,3 +127,38 @@ def test_the_one_hmac_signature_is_twilios(pairs):
 
     expected = validator.compute_signature(url, Multi(pairs))
     assert signature_of(TOKEN.encode(), url, pairs) == expected
+
+
+def test_redis_down_mid_call_questions_that_read_nothing_are_still_answered(env, clock,
+                                                                             validator,
+                                                                             tmp_path):
+    """With the flow version kept in the process, a new call and a step that reads nothing
+    shared need no Redis: they are answered while it is down; a step that needs it gets the
+    apology, valid TwiML all the same."""
+    import subprocess
+
+    from ivr import create_app
+    from ivr.redis_server import redis_executable
+    from ivr.twiml import APOLOGY
+    from tests.flows.test_engine import WELCOME
+    from tests.helpers import MENU_FR
+    from tests.test_sentinel import free_port, wait_for
+
+    port = free_port()
+    server = subprocess.Popen([redis_executable(), "--port", str(port), "--bind", "127.0.0.1",
+                               "--save", "", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        wait_for(port)
+        app = create_app({"CLOCK": clock, **env, "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+                          "IVR_SHARED_CACHE": "5"})
+        caller = Caller(app.test_client(), validator, sid="CA-down")
+        caller.start()
+        caller.press(None)
+        assert caller.press("1001").said()[0].startswith(MENU_FR)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert Caller(app.test_client(), validator, sid="CA-new").start().said()[0] == WELCOME
+    assert caller.press("*").said()[0].startswith(MENU_FR)  # repeat: nothing shared
+    assert caller.press("1").said()[0] == APOLOGY[0][0]  # the queue is in Redis
+    app.extensions["ivr"].close()
