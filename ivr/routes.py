@@ -7,7 +7,7 @@ import hmac
 import logging
 from collections.abc import Iterator
 from hashlib import sha1
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
@@ -54,12 +54,29 @@ class _FormParams:
         return [value for key, value in self.pairs if key == name]
 
 
+def parse_form(body: bytes) -> list[tuple[str, str]]:
+    """An urlencoded body as `parse_qsl(..., keep_blank_values=True)` reads it, in less time:
+    most of Twilio's names and values have nothing to decode."""
+    pairs = []
+    for part in body.split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        pairs.append((_unquote(name), _unquote(value)))
+    return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    if b"%" in raw or b"+" in raw:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
+
+
 def _pairs() -> list[tuple[str, str]]:
     """The urlencoded body, parsed once (Twilio's bodies are a few hundred bytes)."""
     pairs = g.get("pairs")
     if pairs is None:
-        body = request.get_data(cache=True).decode("utf-8", "replace")
-        g.pairs = pairs = parse_qsl(body, keep_blank_values=True)
+        g.pairs = pairs = parse_form(request.get_data(cache=True))
     return pairs
 
 

@@ -162,3 +162,15 @@ def test_redis_down_mid_call_questions_that_read_nothing_are_still_answered(env,
     assert caller.press("*").said()[0].startswith(MENU_FR)  # repeat: nothing shared
     assert caller.press("1").said()[0] == APOLOGY[0][0]  # the queue is in Redis
     app.extensions["ivr"].close()
+
+
+@pytest.mark.parametrize("body", [
+    b"CallSid=CA1&From=%2B33612345678&To=%2B33825000463&Digits=",
+    b"a=1&a=2&b&c=&=x&&d=%C3%A9t%C3%A9+chaud&e=100%25",
+    b"SpeechResult=un+deux%2Btrois&bad=%ZZ%&latin=%E9",
+    b"",
+])
+def test_the_form_is_read_as_parse_qsl_reads_it(body):
+    from ivr.routes import parse_form
+
+    assert parse_form(body) == parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
