@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEYS = re.compile(r"^[0-9*#]*$")
+SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")  # written as is in a query string
 STEP_PATH = "/voice/step"
 # where the sealed state goes in an action URL, filled in (or taken out) once the step is done;
 # random per process, so no text a caller or a client record brings can look like it
@@ -141,8 +142,11 @@ class Call:
     def action_url(self, node: str | None = None, **extra: str) -> str:
         """Where Twilio posts the answer to what the current node asks."""
         name = node or self.node_name
-        query = {"v": self.flow.version, "n": name, "s": str(self.state.seq + 1), **extra}
-        url = f"{STEP_PATH}?{urlencode(query)}"
+        if not extra and SAFE.match(name) and SAFE.match(self.flow.version):  # nothing to escape
+            url = f"{STEP_PATH}?v={self.flow.version}&n={name}&s={self.state.seq + 1}"
+        else:
+            query = {"v": self.flow.version, "n": name, "s": str(self.state.seq + 1), **extra}
+            url = f"{STEP_PATH}?{urlencode(query)}"
         asked = self.flow.nodes.get(name)
         if self.sealing and asked is not None and asked.sealable:
             url += f"&t={TOKEN_MARK}"
