@@ -290,7 +290,7 @@ class Engine:
         """The current flow version when known here and fresh, else read from Redis."""
         if self._current is not None and self._current[0] > self.monotonic():
             return self._current[1]
-        version = self.redis.get(CURRENT_KEY)
+        version: str | None = self.redis.get(CURRENT_KEY)  # type: ignore[assignment]
         self._note_current(version)
         return version
 

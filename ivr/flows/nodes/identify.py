@@ -180,9 +180,9 @@ class Identify(Node):
         A right guess needs no round trip of its own: the lock was read with the step's other
         reads. With the state sealed in the URL, a guess is named by its call and step, so a
         repeated request (or a second answer to the same step) counts once."""
-        ahead = call.fetched.get("ahead")  # judged with the step's reads (read_ahead)
+        ahead: guard.Verdict | None = call.fetched.get("ahead")  # judged with the reads
         if ahead in (("pass", "locked") if right else ("wrong", "locked_now", "locked")):
-            return ahead  # type: ignore[no-any-return]
+            return ahead  # type: ignore[return-value]
         record: guard.Record | None = call.fetched.get("guard")
         if right and record is not None:
             return "locked" if record.locked(call.now) else "pass"
