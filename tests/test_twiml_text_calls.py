@@ -5,11 +5,13 @@ goes both to our builder and to a VoiceResponse, and each document is written by
 then go through the real app (the test client) down every branch of the shipped flow, in
 each of its languages, and through the queue's and the callbacks' webhooks; the test checks
 that every node type ran in every language, that every webhook answered, and that every
-TwiML answer sent was one the tee compared.
+TwiML answer sent was one the tee compared (once the engine has put the call's sealed state
+into its action URL).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +28,7 @@ from callbacks.placing import watch_times
 from callbacks.scheduling import ask_for, cancel, policy_of
 from ivr import agents, live, twiml_text
 from ivr.callbacks_store import dialling
+from ivr.flows.call import TOKEN_PARAM
 from ivr.flows.engine import EMPTY
 from ivr.flows.loader import from_data, load_file
 from ivr.flows.nodes import NODE_CLASSES, NODE_TYPE_NAMES
@@ -37,6 +40,8 @@ OUR_RESPONSE = twiml_text.Response
 SATURDAY = datetime(2026, 12, 12, 10, 0, tzinfo=PARIS)
 CHRISTMAS = datetime(2026, 12, 25, 10, 0, tzinfo=PARIS)
 CLOSURE_DAY = datetime(2026, 12, 9, 10, 0, tzinfo=PARIS)  # a Wednesday, closed by the test
+# the engine puts the sealed call state into an answer's action URL once it is written
+SEALED = re.compile(r"&amp;t=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # the webhooks that answer only an empty <Response /> (EMPTY); every other one must be driven
 EMPTY_ANSWERS = {"/voice/status", "/voice/recording", "/voice/callback/status"}
 VERBS_USED = {"say", "play", "gather", "redirect", "enqueue", "dial", "number", "sip", "client",
@@ -141,7 +146,9 @@ def test_every_answer_of_every_node_and_webhook_equals_voice_response(app, clien
     assert webhooks - EMPTY_ANSWERS - {path for path, _, _ in seen.documents} == set()
     assert VERBS_USED - seen.verbs == set()
     built = {theirs for _, _, theirs in seen.documents}
-    not_built = [(path, body) for path, body in seen.answers if body not in built | {EMPTY}]
+    built |= {doc.replace(TOKEN_PARAM, "") for doc in built} | {EMPTY}
+    not_built = [(path, body) for path, body in seen.answers
+                 if SEALED.sub(TOKEN_PARAM, body) not in built]
     assert not_built == []
     assert len(seen.documents) > 300
 
