@@ -4,9 +4,12 @@ Run as `.venv/bin/python bench/twiml_cost.py [--batches 30] [--size 100]`:
 
 - the greeting's answer (a <Gather> holding two <Say>), built and written out by each
   builder alone, best of 7 timings of 20,000;
-- signed /voice/incoming requests in-process (Flask's test client), batch after batch with the
-  app's builder and with VoiceResponse in its place (the same calls, made on twilio's class),
-  in turns, so that a busy machine weighs on both alike; medians and best batches.
+- signed /voice/incoming requests in-process (Flask's test client), batch after batch in turns
+  (so that a busy machine weighs on each alike), three ways: as shipped (prompts without
+  placeholders written once per flow version, Flow.spoken); every prompt built per call with
+  the app's builder; every prompt built per call with VoiceResponse in the builder's place
+  (the same calls, made on twilio's class: the app before ivr/twiml_text.py). Medians and best
+  batches.
 
 REDIS_URL or a redis-server of its own (unix socket, no persistence).
 """
@@ -32,6 +35,9 @@ from webhooks import CALL_KEYS, signed_requests
 PUBLIC_URL = "http://127.0.0.1:8000"
 WARM_UP = 300
 BUILDERS: dict[str, Any] = {"twiml_text": twiml_text.Response, "VoiceResponse": VoiceResponse}
+# variant: (builder, prompts written once per flow version)
+VARIANTS = {"as shipped": ("twiml_text", True), "prompts built per call": ("twiml_text", False),
+            "VoiceResponse": ("VoiceResponse", False)}
 
 
 def greeting(builder: Any) -> str:
@@ -53,12 +59,12 @@ def build_cost() -> dict[str, float]:
 
 
 def request_cost(redis_url: str, folder: Path, batches: int, size: int) -> dict[str, list[float]]:
-    """Microseconds per /voice/incoming request, per batch, per builder."""
+    """Microseconds per /voice/incoming request, per batch, per variant."""
     logging.disable(logging.INFO)  # the app's per-call log line is not what is measured
     app = create_app({**service_env(redis_url, folder, PUBLIC_URL), "CLOCK": Clock(OPEN_HOURS)})
     client = app.test_client()
     calls = signed_requests(f"{PUBLIC_URL}/voice/incoming", TOKEN, run=0x7E11,
-                            count=WARM_UP + 2 * batches * size)
+                            count=WARM_UP + len(VARIANTS) * batches * size)
 
     def post(batch: list[tuple[dict[str, str], str]]) -> float:
         started = time.perf_counter()
@@ -70,22 +76,28 @@ def request_cost(redis_url: str, folder: Path, batches: int, size: int) -> dict[
         return (time.perf_counter() - started) / len(batch) * 1e6
 
     post(calls[:WARM_UP])
-    times: dict[str, list[float]] = {name: [] for name in BUILDERS}
+    flow = app.extensions["ivr"].flows.current()  # the engine's own (cached) object
+    spoken = flow.spoken
+    times: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    order = list(VARIANTS)
     at = WARM_UP
     try:
         for n in range(batches):
-            for name in (BUILDERS if n % 2 else reversed(BUILDERS)):
-                twiml_text.Response = BUILDERS[name]  # type: ignore[misc]
+            for name in order[n % len(order):] + order[:n % len(order)]:
+                builder, written_once = VARIANTS[name]
+                twiml_text.Response = BUILDERS[builder]  # type: ignore[misc]
+                flow.spoken = spoken if written_once else lambda name, lang: None
                 times[name].append(post(calls[at:at + size]))
                 at += size
     finally:
         twiml_text.Response = BUILDERS["twiml_text"]  # type: ignore[misc]
+        flow.spoken = spoken
     return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=30, help="per builder (30)")
+    parser.add_argument("--batches", type=int, default=30, help="per variant (30)")
     parser.add_argument("--size", type=int, default=100, help="requests per batch (100)")
     options = parser.parse_args()
     built = build_cost()
@@ -100,8 +112,8 @@ def main() -> None:
     print(f"greeting's answer built and written: VoiceResponse {built['VoiceResponse']:.1f} us,"
           f" twiml_text {built['twiml_text']:.1f} us\n")
     print(f"/voice/incoming in-process, {options.batches} batches of {options.size} per "
-          "builder, in turns (us per request)\n")
-    print("| builder | median | best batch |\n|---|---:|---:|")
+          "variant, in turns (us per request)\n")
+    print("| TwiML | median | best batch |\n|---|---:|---:|")
     for name, found in times.items():
         print(f"| {name} | {statistics.median(found):.0f} | {min(found):.0f} |")
 

@@ -99,6 +99,10 @@ class _Holder:
         self._text = escape_text(text) if text else ""
         self._inner: list[str | _Holder] = []
 
+    def add(self, twiml: str) -> None:
+        """Add a verb written by `element`, as it is (a prompt written once per flow)."""
+        self._inner.append(twiml)
+
     def xml(self) -> str:
         """This verb and what it holds, as TwiML."""
         inner = self._text + "".join(

@@ -12,6 +12,7 @@ into its action URL).
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,8 +45,8 @@ CLOSURE_DAY = datetime(2026, 12, 9, 10, 0, tzinfo=PARIS)  # a Wednesday, closed 
 SEALED = re.compile(r"&amp;t=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # the webhooks that answer only an empty <Response /> (EMPTY); every other one must be driven
 EMPTY_ANSWERS = {"/voice/status", "/voice/recording", "/voice/callback/status"}
-VERBS_USED = {"say", "play", "gather", "redirect", "enqueue", "dial", "number", "sip", "client",
-              "hangup", "record", "leave"}
+VERBS_USED = {"add", "say", "play", "gather", "redirect", "enqueue", "dial", "number", "sip",
+              "client", "hangup", "record", "leave"}
 # said by an admin's announcement: text that needs escaping reaches the answer as it was typed
 ANNOUNCED = {"fr": "Incident « réseau » : l'accès & <les licences> sont perturbés.\n\tMerci.",
              "en": 'Known "network" incident: access & <licences> are slow.\r\nThanks.'}
@@ -66,6 +67,8 @@ class _Tee:
         self._ours, self._theirs, self._seen = ours, theirs, seen
 
     def __getattr__(self, name: str) -> Any:
+        if name == "add":
+            return self._add
         ours, theirs = getattr(self._ours, name), getattr(self._theirs, name)
 
         def both(*args: Any, **kwargs: Any) -> Any:
@@ -74,6 +77,13 @@ class _Tee:
             return None if mine is None else _Tee(mine, real, self._seen)
 
         return both
+
+    def _add(self, twiml: str) -> None:
+        """A prompt written once per flow (Flow.spoken): twilio writes what it parses to."""
+        self._seen.verbs.add("add")
+        self._ours.add(twiml)
+        verb = ET.fromstring(twiml)
+        self._theirs.add_child(verb.tag, verb.text, **verb.attrib)
 
 
 def tee_response(seen: Seen) -> type:
@@ -151,6 +161,34 @@ def test_every_answer_of_every_node_and_webhook_equals_voice_response(app, clien
                  if SEALED.sub(TOKEN_PARAM, body) not in built]
     assert not_built == []
     assert len(seen.documents) > 300
+
+
+def test_each_prompt_written_once_per_flow_is_what_voice_response_writes() -> None:
+    """Flow.spoken, for every prompt and language of the shipped flow, a recorded one and one
+    with characters to escape."""
+    data = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    data["prompts"]["goodbye"]["en"] = {"text": "Bye.", "audio": "https://x.example/b.mp3?a&b"}
+    data["prompts"]["welcome"]["en"] = 'Welcome to "R&D" <support>,\tdon\'t hang up.'
+    flow = from_data(data)
+    written = {}
+    for name in flow.config.prompts:
+        for lang, language in flow.config.languages.items():
+            text = flow.prompt(name, lang)
+            theirs = VoiceResponse()
+            if text.audio:
+                theirs.play(str(text.audio))
+            elif "{" not in text.text:
+                theirs.say(text.text, voice=language.voice, language=language.code)
+            else:
+                assert flow.spoken(name, lang) is None  # filled per call
+                continue
+            ours = twiml_text.Response()
+            ours.add(flow.spoken(name, lang) or "")
+            assert ours.to_xml() == str(theirs.to_xml())
+            written[name, lang] = ours.to_xml()
+    assert "<Play>https://x.example/b.mp3?a&amp;b</Play>" in written["goodbye", "en"]
+    assert "&quot;" not in written["welcome", "en"] and "&amp;D" in written["welcome", "en"]
+    assert len(written) >= 50
 
 
 # -- the flow, open and closed ---------------------------------------------------------------

@@ -117,12 +117,13 @@ class Call:
             lang: str | None = None) -> None:
         """Speak a prompt of the flow (or play its recording) in the caller's language."""
         lang = lang or self.lang
-        text = self.flow.prompt(prompt, lang)
         target = self.response if into is None else into
-        if text.audio:
-            target.play(str(text.audio))
+        written = self.flow.spoken(prompt, lang)
+        if written is not None:
+            target.add(written)
         else:
-            self.say_text(self.render(text.text, lang), into=target, lang=lang)
+            self.say_text(self.render(self.flow.prompt(prompt, lang).text, lang), into=target,
+                          lang=lang)
 
     def say_text(self, text: str, into: twiml_text.Response | twiml_text.Gather | None = None,
                  lang: str | None = None) -> None:
