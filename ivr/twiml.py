@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import VoiceResponse
+from ivr import twiml_text
 
 DEFAULT_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 APOLOGY = (
@@ -23,7 +23,7 @@ LATER = (
 
 def apology(fallback_number: str | None) -> str:
     """Say sorry in French and English, then dial the fallback number or hang up."""
-    response = VoiceResponse()
+    response = twiml_text.Response()
     lines = APOLOGY + (TRANSFER if fallback_number else LATER)
     for text, language, voice in lines:
         response.say(text, language=language, voice=voice)
@@ -31,4 +31,4 @@ def apology(fallback_number: str | None) -> str:
         response.dial(fallback_number)
     else:
         response.hangup()
-    return str(response.to_xml())
+    return response.to_xml()

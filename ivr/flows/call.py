@@ -12,8 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
-
+from ivr import twiml_text
 from ivr.hours import Schedule
 from ivr.live import Live
 from ivr.speech import speak_date, speak_datetime
@@ -88,7 +87,7 @@ class Call:
         self.now = now
         self.live = live
         self.fetched = fetched
-        self.response = VoiceResponse()
+        self.response = twiml_text.Response()
         self.node_name = ""
         self.writes: list[Write] = []
         self.redis = r  # for the few checks that must be atomic at once (the guard's)
@@ -114,18 +113,19 @@ class Call:
     def lang(self) -> str:
         return self.state.lang
 
-    def say(self, prompt: str, into: VoiceResponse | Gather | None = None,
+    def say(self, prompt: str, into: twiml_text.Response | twiml_text.Gather | None = None,
             lang: str | None = None) -> None:
         """Speak a prompt of the flow (or play its recording) in the caller's language."""
         lang = lang or self.lang
-        text = self.flow.prompt(prompt, lang)
         target = self.response if into is None else into
-        if text.audio:
-            target.play(str(text.audio))
+        written = self.flow.spoken(prompt, lang)
+        if written is not None:
+            target.add(written)
         else:
-            self.say_text(self.render(text.text, lang), into=target, lang=lang)
+            self.say_text(self.render(self.flow.prompt(prompt, lang).text, lang), into=target,
+                          lang=lang)
 
-    def say_text(self, text: str, into: VoiceResponse | Gather | None = None,
+    def say_text(self, text: str, into: twiml_text.Response | twiml_text.Gather | None = None,
                  lang: str | None = None) -> None:
         language = self.flow.language(lang or self.lang)
         target = self.response if into is None else into
@@ -152,7 +152,7 @@ class Call:
             url += f"&t={TOKEN_MARK}"
         return url
 
-    def gather(self, **options: Any) -> Gather:
+    def gather(self, **options: Any) -> twiml_text.Gather:
         """A <Gather> of keys whose answer (or silence) comes back to the current node."""
         options.setdefault("timeout", 6)
         return self.response.gather(

@@ -15,10 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import VoiceResponse
-
 from ivr import callbacks_store as store
-from ivr import directory, queue
+from ivr import directory, queue, twiml_text
 from ivr.callback_policy import Policy
 from ivr.callbacks_store import dialling
 from ivr.directory import client_summary
@@ -43,8 +41,8 @@ KEY_TRIES = 2
 CONNECT_KEY = "1"
 
 
-def _twiml(response: VoiceResponse) -> str:
-    return str(response.to_xml())
+def _twiml(response: twiml_text.Response) -> str:
+    return response.to_xml()
 
 
 class CallbackCalls:
@@ -62,7 +60,7 @@ class CallbackCalls:
 
         sid = params.get("CallSid", "")
         node_name, seq = args.get("n", ""), args.get("s", "")
-        back = VoiceResponse()
+        back = twiml_text.Response()
         query = {"v": args.get("v", ""), "n": node_name, "s": seq}
         state = self.service.engine.call_state(sid)
         flow = self._flow(state.version if state else None)
@@ -218,7 +216,7 @@ class CallbackCalls:
                 call.say(prompt)
             call.response.hangup()
             return _twiml(call.response)
-        response = VoiceResponse()
+        response = twiml_text.Response()
         response.hangup()
         return _twiml(response)
 

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
-from twilio.twiml.voice_response import VoiceResponse
 
+from ivr import twiml_text
 from ivr.clock import Clock
 from ivr.flows.call import TOKEN_MARK, TOKEN_PARAM, Call, CallState
 from ivr.flows.fetch import Fetch
@@ -380,7 +380,7 @@ class Engine:
 
     @staticmethod
     def _hangup() -> str:
-        response = VoiceResponse()
+        response = twiml_text.Response()
         response.hangup()
         return str(response.to_xml())
 

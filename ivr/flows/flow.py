@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from ivr import twiml_text
 from ivr.flows.nodes import Node
 from ivr.flows.schema import FlowConfig, Language, PromptText
 from ivr.hours import Schedule
@@ -19,6 +20,7 @@ class Flow:
         self.nodes: dict[str, Node] = dict(config.nodes)
         self.schedules = {name: Schedule(name, sc) for name, sc in config.schedules.items()}
         self.needs = cache(self._needs)
+        self.spoken = cache(self._spoken)
         self.queue_rules = {name: queue.rules(name) for name, queue in config.queues.items()}
 
     @property
@@ -28,6 +30,19 @@ class Flow:
     def prompt(self, name: str, lang: str) -> PromptText:
         texts = self.config.prompts[name]
         return texts.get(lang) or texts[self.config.default_language]
+
+    def _spoken(self, name: str, lang: str) -> str | None:
+        """The TwiML that speaks prompt `name` in `lang` (its <Play>, or its <Say> in the
+        language's voice), written once per flow version; None when it has placeholders to
+        fill per call. `Call.say_text` writes the same <Say> for a filled prompt."""
+        text = self.prompt(name, lang)
+        if text.audio:
+            return twiml_text.element("Play", str(text.audio), {})
+        if "{" in text.text:
+            return None
+        language = self.language(lang)
+        return twiml_text.element("Say", text.text,
+                                  {"voice": language.voice, "language": language.code})
 
     def language(self, lang: str) -> Language:
         languages = self.config.languages

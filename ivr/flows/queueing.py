@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
 import redis
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr import agents, queue
+from ivr import agents, queue, twiml_text
 from ivr.clock import Clock
 from ivr.flows.call import Call, CallState
 from ivr.flows.flow import Flow
@@ -35,8 +34,8 @@ DIALED_PATH = "/voice/dialed"
 Dispatch = Callable[[Iterable[Reservation]], None]
 
 
-def _twiml(response: VoiceResponse) -> str:
-    return str(response.to_xml())
+def _twiml(response: twiml_text.Response) -> str:
+    return response.to_xml()
 
 
 class QueueCalls:
@@ -80,7 +79,7 @@ class QueueCalls:
             call.response.leave()
             return _twiml(call.response)
         # with callbacks offered, every key pressed while waiting comes back here
-        target: VoiceResponse | Gather = call.response.gather(
+        target: twiml_text.Response | twiml_text.Gather = call.response.gather(
             input="dtmf", num_digits=1, timeout=1, method="POST",
             action=f"{WAIT_PATH}?{urlencode({'v': flow.version, 'q': name, 'l': lang})}",
         ) if config.callback_prompt else call.response
@@ -136,7 +135,7 @@ class QueueCalls:
         presence = agents.get(self.redis, agent_id)
         entry = queue.entry(self.redis, entry_id)
         lang = presence.agent.lang if presence else "fr"
-        response = VoiceResponse()
+        response = twiml_text.Response()
         if entry is None or not queue.answered(self.redis, entry_id, res, self.clock.now()):
             response.say("Cet appel a déjà été pris en charge." if lang == "fr"
                          else "This call has already been taken.", language=_code(lang))
@@ -197,7 +196,7 @@ class QueueCalls:
         entry = queue.entry(self.redis, entry_id)
         if entry is None or entry.state not in ("waiting", "joining"):
             return self._hangup()
-        response = VoiceResponse()
+        response = twiml_text.Response()
         response.enqueue(entry.get("queue"), wait_url=entry.get("wait"), wait_url_method="POST",
                          action=entry.get("action"), method="POST")
         return _twiml(response)
@@ -216,12 +215,12 @@ class QueueCalls:
 
     @staticmethod
     def _hangup() -> str:
-        response = VoiceResponse()
+        response = twiml_text.Response()
         response.hangup()
         return _twiml(response)
 
 
-def add_agent(dial: Dial, agent: agents.Agent, whisper: str) -> None:
+def add_agent(dial: twiml_text.Dial, agent: agents.Agent, whisper: str) -> None:
     """The <Dial> noun that reaches `agent`, with the whisper played to them on answer."""
     if agent.noun == "sip":
         dial.sip(agent.reach, url=whisper, method="POST")
