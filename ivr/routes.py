@@ -6,6 +6,7 @@ import base64
 import hmac
 import logging
 from collections.abc import Iterator
+from functools import lru_cache
 from hashlib import sha1
 from urllib.parse import unquote_to_bytes
 
@@ -66,6 +67,7 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
     return pairs
 
 
+@lru_cache(maxsize=2048)  # most of Twilio's values repeat from call to call
 def _unquote(raw: bytes) -> str:
     if b"%" in raw or b"+" in raw:
         return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", "replace")

@@ -27,6 +27,22 @@ class Flow:
     def start(self) -> str:
         return self.config.start
 
+    @property
+    def steady_start(self) -> bool:
+        """Whether every new call gets the same first answer: the nodes from the start up to
+        the first question are all steady (their answer depends on no time, caller or read)."""
+        name: str | None = self.start
+        seen: set[str] = set()
+        while name is not None and name not in seen:
+            seen.add(name)
+            node = self.nodes[name]
+            if not node.steady or node.needs_callbacks:
+                return False
+            if node.waits:
+                return True
+            name = getattr(node, "next", None)
+        return False
+
     def prompt(self, name: str, lang: str) -> PromptText:
         texts = self.config.prompts[name]
         return texts.get(lang) or texts[self.config.default_language]

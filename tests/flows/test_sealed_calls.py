@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from ivr.flows.call import CallState
 from ivr.flows.token import MAX_TOKEN, Sealer, Tampered
 from ivr.routes import signature_of
-from tests.helpers import ASK_ID, TOKEN, Caller, signed_post
+from tests.helpers import ASK_ID, TOKEN, Caller, TwiML, signed_post
 
 
 def at_id_question(client, validator) -> tuple[Caller, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -174,3 +174,41 @@ def test_the_form_is_read_as_parse_qsl_reads_it(body):
     from ivr.routes import parse_form
 
     assert parse_form(body) == parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def test_every_new_call_gets_the_same_first_answer_and_a_publish_changes_it(client, validator,
+                                                                         app, clock):
+    from ivr.flows.loader import from_data
+
+    first = signed_post(client, validator, "/voice/incoming",
+                        {"CallSid": "CA-one", "From": "+33612345678"}).data
+    second = signed_post(client, validator, "/voice/incoming",
+                         {"CallSid": "CA-two", "From": "+33144001001"}).data
+    assert first == second  # built once for the version: no caller, no time in it
+    store = app.extensions["ivr"].flows
+    data = store.current().config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["prompts"]["welcome"]["fr"] = "Bonjour."
+    store.publish(from_data(data), clock.now())
+    third = signed_post(client, validator, "/voice/incoming", {"CallSid": "CA-three"}).data
+    assert third != first and "Bonjour." in third.decode()
+
+
+def test_a_flow_starting_with_the_hours_answers_each_new_call_at_its_time(client, validator,
+                                                                         app, clock):
+    """A start that depends on the time is not built once: 9:00 open, 20:00 closed."""
+    from datetime import timedelta
+
+    from ivr.flows.loader import from_data
+
+    store = app.extensions["ivr"].flows
+    data = store.current().config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data["nodes"]["greeting"] = {"type": "check_hours", "schedule": "support",
+                                 "open": "incident", "closed": "closed",
+                                 "holiday": "closed_holiday", "closure": "closed_closure",
+                                 "emergency": "emergency_closed"}
+    store.publish(from_data(data), clock.now())
+    opened = TwiML(signed_post(client, validator, "/voice/incoming", {"CallSid": "CA-a"}).data)
+    clock.set(clock.now() + timedelta(hours=11))
+    closed = TwiML(signed_post(client, validator, "/voice/incoming", {"CallSid": "CA-b"}).data)
+    assert opened.said() == [ASK_ID]
+    assert closed.said() != opened.said()

@@ -49,6 +49,10 @@ class Node(BaseModel):
     # the caller's keys, and a repeated answer may be run again (what it counts is keyed by
     # call and step); other nodes keep the state in Redis
     sealable: ClassVar[bool] = False
+    # `enter` depends on nothing but the node and the call's language and variables (no
+    # time, no caller, nothing read): a flow starting with such nodes up to a question gives
+    # every new call the same first answer, built once per version (Engine.incoming)
+    steady: ClassVar[bool] = False
     # what `enter` / `receive` read from Redis, fetched before the step in one round trip
     enter_needs: ClassVar[frozenset[str]] = frozenset()
     receive_needs: ClassVar[frozenset[str]] = frozenset()

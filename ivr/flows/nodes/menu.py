@@ -25,6 +25,7 @@ class ChooseLanguage(Node):
     """Greet in the default language and offer others on a key; no key keeps the default."""
 
     type: Literal["language"]
+    steady: ClassVar[bool] = True
     waits: ClassVar[bool] = True
     asks: ClassVar[bool] = True
     sealable: ClassVar[bool] = True
@@ -53,6 +54,7 @@ class Menu(Node):
     bounded number of times, then `on_fail`."""
 
     type: Literal["menu"]
+    steady: ClassVar[bool] = True
     waits: ClassVar[bool] = True
     asks: ClassVar[bool] = True
     sealable: ClassVar[bool] = True

@@ -16,6 +16,7 @@ class Say(Node):
     """Speak a prompt (or play its recording), then go on."""
 
     type: Literal["say"]
+    steady: ClassVar[bool] = True
     prompt: PromptRef
     next: NodeRef
 
@@ -28,6 +29,7 @@ class Play(Node):
     """Play an audio file, then go on."""
 
     type: Literal["play"]
+    steady: ClassVar[bool] = True
     url: HttpUrl
     loop: int = Field(default=1, ge=1, le=10)
     next: NodeRef
