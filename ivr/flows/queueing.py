@@ -179,9 +179,11 @@ class QueueCalls:
 
     def ended(self, sid: str) -> None:
         """The call is over (Twilio's status callback): it leaves any queue it was in."""
-        flow = self.store.current()
         entry = queue.entry(self.redis, sid)
-        rules = flow.queue_rules.get(entry.get("queue")) if entry else None
+        if entry is None:  # never queued (most calls end in the menus): nothing to free
+            return
+        flow = self.store.current()
+        rules = flow.queue_rules.get(entry.get("queue"))
         state, reservations = queue.ended(self.redis, sid, self.clock.now(), "abandoned",
                                           rules, flow.queue_rules.values())
         self.dispatch(reservations)
