@@ -1,38 +1,11 @@
-"""The app under benchmark: the real app from `create_app`, plus one constant route.
-
-`POST /bench/constant` answers a TwiML string built once, without Redis or the flow: the
-ceiling a bare Flask route reaches on the same server, against which /voice/incoming is read.
-Served as `app:app` from this folder; settings come from the environment `bench/run.py` sets.
+"""The app under benchmark: the real app from `create_app`, plus one constant route
+(bench/constant.py). Served as `app:app` from this folder; settings come from the environment
+`bench/run.py` sets.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
-from twilio.twiml.voice_response import VoiceResponse
-
+from constant import with_constant_route
 from ivr import create_app
-
-CONSTANT_PATH = "/bench/constant"
-
-
-def constant_twiml() -> str:
-    """A document the size and shape of the greeting /voice/incoming answers."""
-    response = VoiceResponse()
-    gather = response.gather(action="/voice/step?v=constant&n=greeting&s=1", input="dtmf",
-                             num_digits=1, timeout=3, action_on_empty_result=True)
-    gather.say("Bienvenue au support technique.", language="fr-FR", voice="Polly.Lea-Neural")
-    gather.say("For English, press 9.", language="en-GB", voice="Polly.Amy-Neural")
-    return str(response.to_xml())
-
-
-def with_constant_route(app: Flask) -> Flask:
-    body = constant_twiml()
-
-    @app.post(CONSTANT_PATH)
-    def bench_constant() -> Response:
-        return Response(body, mimetype="text/xml")
-
-    return app
-
 
 app = with_constant_route(create_app())

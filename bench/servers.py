@@ -22,20 +22,27 @@ TARGET = "app:app"  # bench/app.py, served from the bench folder
 class ServerKind:
     name: str
     workers: int
+    threads: int = 1  # per worker
 
     def command(self, host: str, port: int) -> list[str]:
         if self.name == "granian":
-            # the command `make run` uses, on the bench app
+            # the command `make run` uses (there behind nginx, on a unix socket), on the bench app
             command = web_command(host, port, self.workers, TARGET)
             return [*command[:-1], "--working-dir", str(BENCH_DIR), command[-1]]
-        if self.name == "gunicorn-sync":
-            return [sys.executable, "-m", "gunicorn", "--worker-class", "sync",
-                    "--workers", str(self.workers), "--bind", f"{host}:{port}",
-                    "--chdir", str(BENCH_DIR), TARGET]
-        raise ValueError(f"unknown server {self.name!r}: expected granian or gunicorn-sync")
+        if self.name.startswith("gunicorn-"):
+            return [sys.executable, "-m", "gunicorn", "--worker-class", self.name[9:],
+                    "--workers", str(self.workers), "--threads", str(self.threads),
+                    "--bind", f"{host}:{port}", "--chdir", str(BENCH_DIR), TARGET]
+        raise ValueError(f"unknown server {self.name!r}: expected one of {', '.join(NAMES)}")
+
+    def describe(self) -> str:
+        threads = f" x {self.threads} threads" if self.threads > 1 else ""
+        return f"{self.name}, {self.workers} workers{threads}"
 
 
-SERVERS = (ServerKind("granian", 2), ServerKind("gunicorn-sync", 2))
+SERVERS = (ServerKind("granian", 2), ServerKind("gunicorn-sync", 2),
+           ServerKind("gunicorn-gthread", 2, threads=4))
+NAMES = tuple(kind.name for kind in SERVERS)
 
 
 class Server:
