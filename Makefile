@@ -34,10 +34,12 @@ $(CHROMIUM):
 test: lint $(CHROMIUM) nginx
 	$(BIN)/pytest
 
-# wrk is a Debian package; the benchmark installs it when it is missing
+# wrk is a Debian package; the benchmark installs it when it is missing.
+# Options through make: `make bench BENCH_ARGS="--quick --only granian"` (see bench/README.md)
+BENCH_ARGS ?=
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,11 @@
-"""Where one /voice/incoming spends its time: cProfile over in-process test-client requests.
+"""Where each webhook of the call mix spends its time: in-process requests per kind, timed, then
+profiled with cProfile.
 
-Run as `.venv/bin/python bench/hotspots.py [--requests 2000]`; REDIS_URL or a redis-server
-of its own. The wall time per request is measured first, without the profiler's overhead.
+Run as `.venv/bin/python bench/hotspots.py [--requests 500] [--kind wait] [--lines 30]`; REDIS_URL
+(an empty database: it is emptied) or a redis-server of its own. Requests are the mix's (see
+bench/calls.py), each the first of its (call, step), on the bench's Redis state and a Monday
+morning. The app logs at INFO (as served), to nowhere. `constant` is the floor: the bench's
+constant route through the same test client.
 """
 
 from __future__ import annotations
@@ -11,51 +15,84 @@ import cProfile
 import logging
 import os
 import pstats
+import random
 import tempfile
 import time
 from pathlib import Path
 
-from flask.testing import FlaskClient
-
-from ivr import create_app
-from stack import TOKEN, bench_redis, service_env
-from webhooks import signed_requests
+from calls import Walk
+from constant import CONSTANT_PATH, with_constant_route
+from prepare import Ids, InProcess, Post, kinds_of_calls, reset, walks
+from roundtrips import counting_sends
+from stack import bench_redis, require_empty, service_env, shift_to_open_hours, write_bench_flow
+from webhooks import Webhook
 
 PUBLIC_URL = "http://127.0.0.1:8000"
-WARM_UP = 200
+WARM_UP = 30  # requests of each kind before the timing
 # the frames worth reading: the app, and the libraries it calls per request
-SHOWN = (r"ivr/|redis/client|twilio/|phonenumberutil.py:\d+\(parse\)|"
-         r"werkzeug/wrappers/request.py:\d+\(form\)|logging/__init__.py:\d+\(info\)")
+SHOWN = (r"ivr/|redis/(client|connection)|twilio/|phonenumberutil.py:\d+\(parse\)|"
+         r"werkzeug/(wrappers|formparser)|logging/__init__.py:\d+\(info\)|xml/|json/")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
-    count = parser.parse_args().requests
+    parser.add_argument("--requests", type=int, default=500, help="per kind, timed and profiled")
+    parser.add_argument("--kind", action="append", help="only this kind (repeatable)")
+    parser.add_argument("--lines", type=int, default=30, help="profile lines per kind")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"))
+    options = parser.parse_args()
     # the app logs each call at INFO: kept, so that its cost is counted, but not shown
     logging.basicConfig(level=logging.INFO, stream=open(os.devnull, "w"))
     with tempfile.TemporaryDirectory(prefix="ivr-hotspots-") as folder, \
             bench_redis(Path(folder)) as redis_url:
-        app = create_app(service_env(redis_url, Path(folder), PUBLIC_URL))
-        client = app.test_client()
-        calls = signed_requests(f"{PUBLIC_URL}/voice/incoming", TOKEN, run=0xFFF0,
-                                count=WARM_UP + 2 * count)
-        post_all(client, calls[:WARM_UP])
-        started = time.perf_counter()
-        post_all(client, calls[WARM_UP:WARM_UP + count])
-        wall = (time.perf_counter() - started) / count
-        profile = cProfile.Profile()
-        profile.runcall(post_all, client, calls[WARM_UP + count:])
-    print(f"/voice/incoming in-process: {wall * 1e6:.0f} us per request (no profiler)\n")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(SHOWN, 40)
+        if os.environ.get("REDIS_URL"):
+            require_empty(redis_url)
+        env = service_env(redis_url, Path(folder), PUBLIC_URL, write_bench_flow(Path(folder)),
+                          shift_to_open_hours())
+        app = with_constant_route(reset(env))
+        post = InProcess(app).post
+        stamp, ids = random.getrandbits(32), Ids()
+        kinds = kinds_of_calls(post, PUBLIC_URL, stamp, ids.take(1))
+        chosen = [kind for kind in kinds if not options.kind or kind in options.kind]
+        if not chosen:
+            parser.error(f"--kind: the mix's kinds are {', '.join(kinds)}")
+        print(f"preparing {WARM_UP + 2 * options.requests} calls per kind in-process...",
+              flush=True)
+        per_kind = WARM_UP + 2 * options.requests
+        prepared = walks(env, app, kinds, per_kind, stamp, ids)
+        hooks = {kind: [walk.current for walk in prepared[depth * per_kind:(depth + 1) * per_kind]
+                        if walk.current is not None]
+                 for depth, kind in enumerate(kinds) if kind in chosen}
+        hooks["constant"] = [Webhook("constant", PUBLIC_URL + CONSTANT_PATH,
+                                     Walk(PUBLIC_URL, stamp, index).first().params)
+                             for index in range(per_kind)]
+        summary = {}
+        for kind, batch in hooks.items():
+            timed = batch[WARM_UP:WARM_UP + options.requests]
+            post_all(post, batch[:WARM_UP])
+            with counting_sends() as sent:
+                started = time.perf_counter()
+                post_all(post, timed)
+                wall = (time.perf_counter() - started) / len(timed)
+                trips = sent() / len(timed)
+            profile = cProfile.Profile()
+            profile.runcall(post_all, post, batch[WARM_UP + options.requests:])
+            summary[kind] = (wall, trips)
+            print(f"\n=== {kind}: {wall * 1e6:.0f} us per request in-process (no profiler), "
+                  f"{trips:.2f} Redis round trips ===")
+            stats = pstats.Stats(profile)
+            stats.sort_stats(options.sort).print_stats(SHOWN, options.lines)
+    floor = summary["constant"][0]
+    print(f"\n{'kind':<10}{'us/request':>12}{'above constant':>16}{'round trips':>13}")
+    for kind, (wall, trips) in summary.items():
+        print(f"{kind:<10}{wall * 1e6:>12.0f}{(wall - floor) * 1e6:>16.0f}{trips:>13.2f}")
+    print("(in-process through Flask's test client; `constant` is the floor of the client "
+          "and Flask)")
 
 
-def post_all(client: FlaskClient, calls: list[tuple[dict[str, str], str]]) -> None:
-    for params, signature in calls:
-        response = client.post("/voice/incoming", data=params, base_url=PUBLIC_URL,
-                               headers={"X-Twilio-Signature": signature})
-        if response.status_code != 200:
-            raise RuntimeError(f"/voice/incoming answered HTTP {response.status_code}")
+def post_all(post: Post, hooks: list[Webhook]) -> None:
+    for hook in hooks:
+        post(hook)  # raises on anything but HTTP 200
 
 
 if __name__ == "__main__":

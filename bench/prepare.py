@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import random
+import signal
 import time
 from collections.abc import Callable, Sized
 from dataclasses import dataclass
@@ -187,6 +188,10 @@ _worker: tuple[InProcess, str, int] | None = None
 
 def _start(env: dict[str, str], stamp: int) -> None:
     global _worker
+    # Ctrl-C reaches the bench's own process, which ends the pool; the pool ends its workers
+    # with SIGTERM, which must not unwind through the bench's handler here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker = (InProcess(in_process_app(env)), env["IVR_PUBLIC_URL"], stamp)
 
 
