@@ -64,7 +64,11 @@ def print_report(results: dict[str, Any]) -> None:
         errors = sum(run[name] for name in ("non200", "not_twiml", "socket_errors",
                                             "apologies", "leaves", "dials"))
         replayed = "-" if run["route"] == "constant" else str(run["replayed"])
-        note = "  machine busy" if run["other_cpus"] > BUSY else ""
+        notes = [note for note, shown in (
+            ("machine busy", run["other_cpus"] > BUSY),
+            ("requests sent twice: too fast", run["route"] != "constant" and run["replayed"]))
+            if shown]
+        note = "  " + ", ".join(notes) if notes else ""
         print(f"{run['server']:<18}{run['route']:<10}{run['requests_per_s']:>8.0f}"
               f"{run['p50_ms']:>8.2f}{run['p90_ms']:>8.2f}{run['p99_ms']:>8.2f}{errors:>8}"
               f"{replayed:>10}{run['other_cpus']:>8.2f}{note}")
@@ -75,7 +79,10 @@ def print_report(results: dict[str, Any]) -> None:
             prepared = run["prepared"]
             print(f"  {run['server']} mix: {prepared['requests']} requests prepared in "
                   f"{prepared['seconds']:.0f} s ({prepared['processes']} processes), "
-                  f"sized from the warm-up's {prepared['warm_rate']:.0f} req/s")
+                  f"sized from the warm-up's {run['warm_rate']:.0f} req/s")
+        if run.get("first_replayed"):
+            print(f"  {run['server']} {run['route']}: measured twice, the first run sent "
+                  f"{run['first_replayed']} requests twice (its warm-up went slower)")
     print(f"\n{'target (issue 11)':<32}{'server':<18}{'measured':>9}  {'target':<8}")
     for row in results["judged"]["targets"]:
         verdict = "met" if row["met"] else "MISSED"

@@ -20,6 +20,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -142,7 +143,7 @@ class Bench:
             if problems:
                 self.failures += [f"{kind.name}: {problem}" for problem in problems]
                 return
-            constant = self.measure(kind, "constant", self.constant_file(), WARM_UP)
+            constant = self.record(self.measure(kind, "constant", self.constant_file(), WARM_UP))
             incoming = self.measure_incoming(kind, constant["requests_per_s"])
             self.measure_mix(kind, incoming["requests_per_s"])
             checked_after, problems = check_samples(self.base, after)
@@ -161,16 +162,34 @@ class Bench:
 
     def measure(self, kind: ServerKind, route: str, data: Path, warm_up: int | None = None,
                 **extra: Any) -> dict[str, Any]:
+        """One measured run of `route` (after a warm-up on the same data, if asked)."""
         if warm_up:
             run_wrk(self.base, data, self.load, duration=warm_up)
         print(f"{kind.name}: loading {route} for {self.load.duration}s...", flush=True)
         with OtherWork() as others:
             result = run_wrk(self.base, data, self.load)
-        run = {"server": kind.name, "route": route, **result, **extra,
-               "other_cpus": round(others.cpus, 2)}
+        return {"server": kind.name, "route": route, **result, **extra,
+                "other_cpus": round(others.cpus, 2)}
+
+    def record(self, run: dict[str, Any]) -> dict[str, Any]:
         self.runs.append(run)
-        self.failures += run_problems(kind.name, run)
+        self.failures += run_problems(run["server"], run)
         return run
+
+    def first_seen(self, kind: ServerKind, route: str, warm_rate: float,
+                   data: Callable[[float], tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+        """A run of requests each sent once, sized by `data(rate)` from the warm-up's rate. A
+        run that ran out of them (the warm-up went slower than the run) is measured again,
+        sized from the rate it reached (replays included: more than enough)."""
+        path, extra = data(warm_rate)
+        run = self.measure(kind, route, path, **extra, warm_rate=warm_rate)
+        if run["replayed"]:
+            print(f"{kind.name}: {run['replayed']} {route} requests sent twice: measuring "
+                  "again with more", flush=True)
+            path, extra = data(run["requests_per_s"])
+            run = self.measure(kind, route, path, **extra, warm_rate=warm_rate,
+                               first_replayed=run["replayed"])
+        return self.record(run)
 
     def constant_file(self) -> Path:
         """Bodies of new calls, sent to the constant route (which reads none)."""
@@ -192,8 +211,12 @@ class Bench:
         # no more new calls than the constant route could take in the warm-up
         warm = self.incoming_file("incoming-warm.txt", int(constant_rate * WARM_UP * 1.2) + 100)
         warm_rate = run_wrk(self.base, warm, self.load, duration=WARM_UP)["requests_per_s"]
-        count = max(MIN_REQUESTS, int(warm_rate * self.load.duration * MARGIN))
-        return self.measure(kind, "incoming", self.incoming_file("incoming.txt", count))
+
+        def data(rate: float) -> tuple[Path, dict[str, Any]]:
+            count = max(MIN_REQUESTS, int(rate * self.load.duration * MARGIN))
+            return self.incoming_file("incoming.txt", count), {}
+
+        return self.first_seen(kind, "incoming", warm_rate, data)
 
     def mix_file(self, name: str, per_kind: int) -> tuple[Path, Prepared]:
         print(f"preparing {per_kind} requests of each kind of the mix "
@@ -208,11 +231,15 @@ class Bench:
         warm, _ = self.mix_file("mix-warm.txt", per_kind_for(
             incoming_rate, WARM_UP, 1.5, self.kinds, at_least // 5))
         warm_rate = run_wrk(self.base, warm, self.load, duration=WARM_UP)["requests_per_s"]
-        data, prepared = self.mix_file("mix.txt", per_kind_for(
-            warm_rate, self.load.duration, MARGIN, self.kinds, at_least))
-        return self.measure(kind, "mix", data, prepared={
-            "requests": prepared.count(), "seconds": round(prepared.seconds, 1),
-            "processes": prepared.processes, "warm_rate": warm_rate})
+
+        def data(rate: float) -> tuple[Path, dict[str, Any]]:
+            path, prepared = self.mix_file("mix.txt", per_kind_for(
+                rate, self.load.duration, MARGIN, self.kinds, at_least))
+            return path, {"prepared": {"requests": prepared.count(),
+                                       "seconds": round(prepared.seconds, 1),
+                                       "processes": prepared.processes}}
+
+        return self.first_seen(kind, "mix", warm_rate, data)
 
 
 def bench(folder: Path, load: Load, servers: list[ServerKind],
