@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=50,
                         help="whole calls whose Redis round trips are counted (50)")
     options = parser.parse_args()
-    servers = [kind for name in options.only.split(",") for kind in SERVERS
-               if kind.name == name.strip()]
-    unknown = set(options.only.split(",")) - set(NAMES)
+    names = [name.strip() for name in options.only.split(",")]
+    servers = [spec for spec in SERVERS if spec.name in names]
+    unknown = set(names) - set(NAMES)
     if unknown or not servers:
         parser.error(f"--only: unknown server(s) {', '.join(sorted(unknown))}; "
                      f"known: {', '.join(NAMES)}")
@@ -129,46 +129,46 @@ class Bench:
         self.samples: dict[str, dict[str, int]] = {}
         self.failures: list[str] = []
 
-    def server(self, kind: ServerKind) -> None:
-        """Start `kind` on a fresh Redis, check samples, then load constant, incoming, mix."""
+    def server(self, spec: ServerKind) -> None:
+        """Start `spec` on a fresh Redis, check samples, then load constant, incoming, mix."""
         app = reset(self.env)
         before = walks(self.env, app, self.kinds, SAMPLES, self.stamp, self.ids)
         after = walks(self.env, app, self.kinds, SAMPLES, self.stamp, self.ids)
-        log = self.folder / f"{kind.name}.log"
-        print(f"{kind.name}: starting ({' '.join(kind.command(HOST, self.port)[1:])})", flush=True)
-        server = Server(kind, HOST, self.port, self.env, log)
+        log = self.folder / f"{spec.name}.log"
+        print(f"{spec.name}: starting ({' '.join(spec.command(HOST, self.port)[1:])})", flush=True)
+        server = Server(spec, HOST, self.port, self.env, log)
         try:
             server.wait_ready(CONSTANT_PATH)
             checked, problems = check_samples(self.base, before)
             if problems:
-                self.failures += [f"{kind.name}: {problem}" for problem in problems]
+                self.failures += [f"{spec.name}: {problem}" for problem in problems]
                 return
-            constant = self.record(self.measure(kind, "constant", self.constant_file(), WARM_UP))
-            incoming = self.measure_incoming(kind, constant["requests_per_s"])
-            self.measure_mix(kind, incoming["requests_per_s"])
+            constant = self.record(self.measure(spec, "constant", self.constant_file(), WARM_UP))
+            incoming = self.measure_incoming(spec, constant["requests_per_s"])
+            self.measure_mix(spec, incoming["requests_per_s"])
             checked_after, problems = check_samples(self.base, after)
-            self.failures += [f"{kind.name} (after the load): {problem}" for problem in problems]
-            self.samples[kind.name] = {k: checked.get(k, 0) + checked_after.get(k, 0)
+            self.failures += [f"{spec.name} (after the load): {problem}" for problem in problems]
+            self.samples[spec.name] = {k: checked.get(k, 0) + checked_after.get(k, 0)
                                        for k in self.kinds}
         finally:
             server.stop()
-            found = log_problems(kind.name, log)
+            found = log_problems(spec.name, log)
             if found:
                 RESULTS.mkdir(exist_ok=True)
                 shutil.copy(log, RESULTS / log.name)
             self.failures += found
-            self.failures += [f"{kind.name}: routing put a caller through: {agent}"
+            self.failures += [f"{spec.name}: routing put a caller through: {agent}"
                               for agent in nobody_routed(self.env)]
 
-    def measure(self, kind: ServerKind, route: str, data: Path, warm_up: int | None = None,
+    def measure(self, spec: ServerKind, route: str, data: Path, warm_up: int | None = None,
                 **extra: Any) -> dict[str, Any]:
         """One measured run of `route` (after a warm-up on the same data, if asked)."""
         if warm_up:
             run_wrk(self.base, data, self.load, duration=warm_up)
-        print(f"{kind.name}: loading {route} for {self.load.duration}s...", flush=True)
+        print(f"{spec.name}: loading {route} for {self.load.duration}s...", flush=True)
         with OtherWork() as others:
             result = run_wrk(self.base, data, self.load)
-        return {"server": kind.name, "route": route, **result, **extra,
+        return {"server": spec.name, "route": route, **result, **extra,
                 "other_cpus": round(others.cpus, 2)}
 
     def record(self, run: dict[str, Any]) -> dict[str, Any]:
@@ -176,18 +176,18 @@ class Bench:
         self.failures += run_problems(run["server"], run)
         return run
 
-    def first_seen(self, kind: ServerKind, route: str, warm_rate: float,
+    def first_seen(self, spec: ServerKind, route: str, warm_rate: float,
                    data: Callable[[float], tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
         """A run of requests each sent once, sized by `data(rate)` from the warm-up's rate. A
         run that ran out of them (the warm-up went slower than the run) is measured again,
         sized from the rate it reached (replays included: more than enough)."""
         path, extra = data(warm_rate)
-        run = self.measure(kind, route, path, **extra, warm_rate=warm_rate)
+        run = self.measure(spec, route, path, **extra, warm_rate=warm_rate)
         if run["replayed"]:
-            print(f"{kind.name}: {run['replayed']} {route} requests sent twice: measuring "
+            print(f"{spec.name}: {run['replayed']} {route} requests sent twice: measuring "
                   "again with more", flush=True)
             path, extra = data(run["requests_per_s"])
-            run = self.measure(kind, route, path, **extra, warm_rate=warm_rate,
+            run = self.measure(spec, route, path, **extra, warm_rate=warm_rate,
                                first_replayed=run["replayed"])
         return self.record(run)
 
@@ -207,7 +207,7 @@ class Bench:
                            for index in range(first, first + count)))
         return path
 
-    def measure_incoming(self, kind: ServerKind, constant_rate: float) -> dict[str, Any]:
+    def measure_incoming(self, spec: ServerKind, constant_rate: float) -> dict[str, Any]:
         # no more new calls than the constant route could take in the warm-up
         warm = self.incoming_file("incoming-warm.txt", int(constant_rate * WARM_UP * 1.2) + 100)
         warm_rate = run_wrk(self.base, warm, self.load, duration=WARM_UP)["requests_per_s"]
@@ -216,7 +216,7 @@ class Bench:
             count = max(MIN_REQUESTS, int(rate * self.load.duration * MARGIN))
             return self.incoming_file("incoming.txt", count), {}
 
-        return self.first_seen(kind, "incoming", warm_rate, data)
+        return self.first_seen(spec, "incoming", warm_rate, data)
 
     def mix_file(self, name: str, per_kind: int) -> tuple[Path, Prepared]:
         print(f"preparing {per_kind} requests of each kind of the mix "
@@ -226,7 +226,7 @@ class Bench:
         write_lines(path, prepared.shuffled(seed=self.ids.next))
         return path, prepared
 
-    def measure_mix(self, kind: ServerKind, incoming_rate: float) -> dict[str, Any]:
+    def measure_mix(self, spec: ServerKind, incoming_rate: float) -> dict[str, Any]:
         at_least = MIN_REQUESTS // len(self.kinds)
         warm, _ = self.mix_file("mix-warm.txt", per_kind_for(
             incoming_rate, WARM_UP, 1.5, self.kinds, at_least // 5))
@@ -239,7 +239,7 @@ class Bench:
                                        "seconds": round(prepared.seconds, 1),
                                        "processes": prepared.processes}}
 
-        return self.first_seen(kind, "mix", warm_rate, data)
+        return self.first_seen(spec, "mix", warm_rate, data)
 
 
 def bench(folder: Path, load: Load, servers: list[ServerKind],
@@ -249,33 +249,41 @@ def bench(folder: Path, load: Load, servers: list[ServerKind],
             require_empty(redis_url)
         env = service_env(redis_url, folder, f"http://{HOST}:{free_port()}",
                           write_bench_flow(folder), shift_to_open_hours())
-        run = Bench(folder, load, env, options.processes)
+        session = Bench(folder, load, env, options.processes)
         app = reset(env)
         post = InProcess(app).post
-        run.kinds = kinds_of_calls(post, run.public_url, run.stamp, run.ids.take(1))
-        print(f"the mix: {', '.join(run.kinds)}; counting Redis round trips per kind...",
+        session.kinds = kinds_of_calls(post, session.public_url, session.stamp, session.ids.take(1))
+        print(f"the mix: {', '.join(session.kinds)}; counting Redis round trips per kind...",
               flush=True)
-        round_trips = count_round_trips(app, run.public_url, run.stamp, run.ids, options.calls)
-        for kind in servers:
-            run.server(kind)
-    names = [kind.name for kind in servers]
+        round_trips = count_round_trips(app, session.public_url, session.stamp, session.ids,
+                                        options.calls)
+        for spec in servers:
+            session.server(spec)
+    names = [spec.name for spec in servers]
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version()},
-        "versions": {name: version(name) for name in ("granian", "gunicorn", "flask", "werkzeug",
-                                                      "redis", "twilio")},
+        "versions": {name: installed(name) for name in ("granian", "gunicorn", "flask",
+                                                        "werkzeug", "redis", "hiredis", "twilio")},
         "load": {"duration_s": load.duration, "connections": load.connections,
                  "threads": load.threads, "warm_up_s": WARM_UP},
-        "servers": [kind.describe() for kind in servers],
-        "mix_kinds": run.kinds,
-        "runs": run.runs,
+        "servers": [spec.describe() for spec in servers],
+        "mix_kinds": session.kinds,
+        "runs": session.runs,
         "round_trips": round_trips,
         "round_trip_calls": options.calls,
-        "samples": run.samples,
-        "judged": judge(run.runs, round_trips, names),
-        "failures": run.failures,
+        "samples": session.samples,
+        "judged": judge(session.runs, round_trips, names),
+        "failures": session.failures,
     }
+
+
+def installed(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def free_port() -> int:
