@@ -160,7 +160,7 @@ def test_every_answer_of_every_node_and_webhook_equals_voice_response(app, clien
     not_built = [(path, body) for path, body in seen.answers
                  if SEALED.sub(TOKEN_PARAM, body) not in built]
     assert not_built == []
-    assert len(seen.documents) > 300
+    assert len(seen.documents) > 250  # fewer than answers: a new call's first one is built once
 
 
 def test_each_prompt_written_once_per_flow_is_what_voice_response_writes() -> None:
