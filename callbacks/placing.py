@@ -1,34 +1,39 @@
-"""Placing a callback: the hotline dials the client for the agent held for them.
+"""Placing callbacks: the hotline dials the clients for the agents held for them, a batch
+at a time.
 
-`ivr.dispatch.connect` (the RQ job routing sends every reservation to) comes here for an entry
-of kind callback. Only the first run for a reservation may dial (`dialling.start`), so a job
-run twice, retried by RQ, or re-run after its worker was killed never dials twice; a call
-that leaves no trace (the worker died before Twilio answered the request) is settled by the
-sweeper at the reservation's watch time, as a failed attempt.
+Routing's reservations of callbacks wait in the ready set (`ivr.callbacks_store.ready`); a
+placer job (`callbacks.jobs.place`, sent by `ivr.dispatch`) takes a batch of them, each claimed
+atomically before it is dialled, and places their calls through `ivr/telephony.py`, a few REST
+requests at once. Only the first claim of a reservation may dial, so a job run twice, retried
+by RQ, or re-run after its worker was killed never dials twice; a call that leaves no trace
+(the worker died before Twilio answered the request) is settled by the sweeper at the watch
+time, as a failed attempt, and callbacks still ready after a lost job go to a new one.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from callbacks.scheduling import make_wake_jobs, opening, policy_of, route
+from callbacks.scheduling import closures, make_wake_jobs, policy_of, route
 from ivr import callbacks_store as store
 from ivr.callback_policy import Policy
-from ivr.callbacks_store import dialling
+from ivr.callbacks_store import dialling, ready
 from ivr.exceptions import SettingsError
 from ivr.flows.callback_calls import ANSWER_PATH, STATUS_PATH
 from ivr.phones import mask
-from ivr.queue import Entry
 
 if TYPE_CHECKING:
     from ivr.services import Hotline
+    from ivr.telephony import TelephonyError
 
 log = logging.getLogger(__name__)
 ANNOUNCE_SECONDS = 30  # the client hears who is calling and presses 1 (twice at most)
 HOLD_MARGIN = 30  # the agent stays held this much beyond the callback's own watch time
+BATCH = 50  # callbacks one placer job claims and dials
 
 
 def watch_times(policy: Policy, now: datetime) -> tuple[datetime, datetime]:
@@ -38,54 +43,81 @@ def watch_times(policy: Policy, now: datetime) -> tuple[datetime, datetime]:
     return watch, watch + timedelta(seconds=HOLD_MARGIN)
 
 
-def place(service: Hotline, entry: Entry, res: str) -> str:
-    """Dial the client of a callback whose entry is reserved (`res`) for an agent; never
-    while the callback's schedule is closed. Returns what was done."""
-    cb_id = entry.get("callback")
-    found = store.get(service.redis, cb_id)
+def place_ready(service: Hotline, only: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
+    """Dial a batch of ready callbacks (or just `only`: (callback id, reservation) pairs),
+    never one whose schedule is closed. Returns what became of each, by callback id:
+    dialling, refused, unknown (the request failed: its webhooks or the sweeper will tell),
+    closed (due at the next opening), stale (nobody to dial)."""
+    from ivr.dispatch import make_placer_job
+
     flow = service.flows.current()
     policy = policy_of(flow)
     now = service.clock.now()
-    if found is not None and found.state == "due":
-        _, status = opening(service, flow, found.get("schedule"), now)
-        if not status.open:
-            if dialling.closed(service.redis, cb_id, res, now, status.next_open):
-                log.info("callback %s reached while closed: due at %s", cb_id,
-                         status.next_open.isoformat())
-                make_wake_jobs(service)
-                route(service, now)
-            return "closed"
+    closed_now = closures(service, flow, now)
     base = service.settings.public_url
-    if not base:
+    if not base and not all(closed_now.values()):  # nothing claimed that cannot be dialled
         raise SettingsError("IVR_PUBLIC_URL: required to place callbacks (Twilio needs our "
                             "absolute URL for the call's TwiML)")
     watch, hold = watch_times(policy, now)
-    claim, attempt = dialling.start(service.redis, cb_id, res, now, watch, hold)
-    if claim != "dial" or found is None:
-        if claim == "stale":
-            route(service, now)  # the agent held for nothing is back at work
-        return claim
-    caller_id = getattr(policy, "caller_id", None) or found.number
-    query = urlencode({"cb": cb_id, "r": res})
-    from ivr.telephony import TelephonyError
+    taken = ready.take(service.redis, now, watch, hold, closed_now, limit=BATCH, only=only)
+    if taken.next:  # more are ready: another worker can start on them now
+        make_placer_job(service.job_queue, taken.next)
+    done = {claim.id: claim.outcome for claim in taken.claims}
+    done.update(_dial(service, policy, base or "", watch,
+                      [claim for claim in taken.claims if claim.outcome == "dial"]))
+    closed = [claim for claim in taken.claims if claim.outcome == "closed"]
+    for claim in closed:
+        assert claim.opens is not None
+        log.info("callback %s reached while closed: due at %s", claim.id,
+                 claim.opens.isoformat())
+    if closed:
+        make_wake_jobs(service)
+    if closed or "stale" in done.values():
+        route(service, now)  # the agents held for nothing are back at work
+    return done
 
-    try:
-        sid = service.telephony.place_call(
-            found.number, caller_id, f"{base}{ANSWER_PATH}?{query}",
-            f"{base}{STATUS_PATH}?{query}", timeout=policy.ring_timeout)
-    except TelephonyError as exc:
-        if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (408, 429):
-            log.warning("callback %s: Twilio refused the call to %s (HTTP %s)", cb_id,
-                        mask(found.number), exc.status)
-            attempt_failed(service, cb_id, res, f"refused by Twilio (HTTP {exc.status})")
-            return "refused"
-        # the call may or may not have been placed: its webhooks will tell, else the sweeper
-        log.warning("callback %s: placing the call failed (%s); settled at %s", cb_id, exc,
-                    watch.isoformat())
-        return "unknown"
-    dialling.dialled(service.redis, cb_id, res, sid)
-    log.info("callback %s: attempt %d, calling %s (%s)", cb_id, attempt, mask(found.number), sid)
-    return "dialling"
+
+def _dial(service: Hotline, policy: Policy, base: str, watch: datetime,
+          claims: Sequence[ready.Claim]) -> dict[str, str]:
+    """Place the calls of claimed callbacks, a few at once; note their CallSids."""
+    from ivr.telephony import Dial
+
+    caller_id = getattr(policy, "caller_id", None)
+    calls = []
+    for claim in claims:
+        query = urlencode({"cb": claim.id, "r": claim.res})
+        calls.append(Dial(claim.number, caller_id or claim.number,
+                          f"{base}{ANSWER_PATH}?{query}", f"{base}{STATUS_PATH}?{query}",
+                          timeout=policy.ring_timeout))
+    results = service.telephony.place_calls(calls) if calls else []
+    ready.dialled(service.redis, [(claim.id, claim.res, sid)
+                                  for claim, sid in zip(claims, results, strict=True)
+                                  if isinstance(sid, str)])
+    done = {}
+    for claim, result in zip(claims, results, strict=True):
+        if isinstance(result, str):
+            log.info("callback %s: attempt %d, calling %s (%s)", claim.id, claim.attempt,
+                     mask(claim.number), result)
+            done[claim.id] = "dialling"
+        elif refused(result):
+            log.warning("callback %s: Twilio refused the call to %s (HTTP %s)", claim.id,
+                        mask(claim.number), result.status)
+            attempt_failed(service, claim.id, claim.res,
+                           f"refused by Twilio (HTTP {result.status})")
+            done[claim.id] = "refused"
+        else:
+            # the call may or may not have been placed: its webhooks will tell, else the sweeper
+            log.warning("callback %s: placing the call failed (%s); settled at %s", claim.id,
+                        result, watch.isoformat())
+            done[claim.id] = "unknown"
+    return done
+
+
+def refused(error: TelephonyError) -> bool:
+    """Twilio answered that it will not place this call (a 4xx other than a time-out or
+    too many requests): no call exists, the attempt has failed."""
+    return error.status is not None and 400 <= error.status < 500 \
+        and error.status not in (408, 429)
 
 
 def attempt_failed(service: Hotline, cb_id: str, res: str, reason: str) -> str:

@@ -15,7 +15,7 @@ from callbacks import QUEUE
 from ivr import callbacks_store as store
 from ivr import directory, live, queue
 from ivr.callback_policy import Policy
-from ivr.callbacks_store import dialling
+from ivr.callbacks_store import dialling, ready
 from ivr.directory import Contract
 from ivr.exceptions import ActionError
 from ivr.flows.flow import Flow
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WAKE_RETRY = Retry(max=3, interval=[5, 30, 120])
+READY_LATE = timedelta(seconds=10)  # a callback ready this long has lost its placer job
 
 
 def policy_of(flow: Flow) -> Policy:
@@ -47,6 +48,17 @@ def opening(service: Hotline, flow: Flow, schedule_name: str, now: datetime) -> 
     """The callback's schedule and whether it is open now (emergency closure included)."""
     schedule = schedule_of(flow, schedule_name)
     return schedule, schedule.status(now, live.read(service.redis).emergency)
+
+
+def closures(service: Hotline, flow: Flow, now: datetime) -> dict[str, datetime | None]:
+    """When each schedule of the flow opens again if it is closed now, None while open (''
+    stands for a schedule no longer in the flow); one round trip for the emergency closure."""
+    emergency = live.read(service.redis).emergency
+    found: dict[str, datetime | None] = {}
+    for name in [*flow.schedules, ""]:
+        status = schedule_of(flow, name).status(now, emergency)
+        found[name] = None if status.open else status.next_open
+    return found
 
 
 def score_for(flow: Flow, queue_name: str, contract: str, when: datetime) -> int:
@@ -137,11 +149,17 @@ def route(service: Hotline, now: datetime) -> None:
 
 def sweep(service: Hotline) -> None:
     """Make the RQ jobs of newly scheduled callbacks, wake those whose job was lost, settle
-    those whose reports are late."""
+    those whose reports are late, send those left ready by a lost placer job to a new one."""
     from callbacks.placing import check_watched
+    from ivr.dispatch import make_placer_job
 
     make_wake_jobs(service)
     now = service.clock.now()
+    left = ready.oldest(service.redis)
+    if left is not None and now - left[1] > READY_LATE:
+        log.warning("callback %s ready since %s with no placer job: making one", left[0],
+                    left[1].isoformat())
+        make_placer_job(service.job_queue, left[0])
     for cb_id in dialling.overdue(service.redis, now):
         log.warning("callback %s is late (its job was lost?): waking it", cb_id)
         wake(service, cb_id)

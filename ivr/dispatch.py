@@ -1,12 +1,14 @@
-"""Putting callers through to the agents held for them: the connect job and the sweeper.
+"""Putting callers through to the agents held for them: the connect job, the placer job and
+the sweeper.
 
 Routing (ivr/queue.py) holds an agent for a caller inside Redis; taking the call out of
 Twilio's queue is a REST request, done here by an RQ job (`connect`) so that no webhook waits
 on Twilio. A job takes ids, checks that its reservation still stands, and is safe to run
-twice. A reserved callback (kind=callback) has no call waiting: its client is dialled
-(callbacks/placing.py). The sweeper, a thread of every `ivr worker`, releases reservations
-that went late (a process died, Twilio never came back), ends wrap-ups, routes every queue,
-and catches callbacks whose job or call report was lost (callbacks/scheduling.py).
+twice. A reserved callback has no call waiting: it joins the callbacks ready to be dialled,
+and one placer job at a time dials them by batches (callbacks/placing.py). The sweeper, a
+thread of every `ivr worker`, releases reservations that went late (a process died, Twilio
+never came back), ends wrap-ups, routes every queue, and catches callbacks whose job or call
+report was lost (callbacks/scheduling.py).
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+import redis
 from rq import Queue, Retry
 
 from ivr import queue, records
+from ivr.callbacks_store import ready
+from ivr.clock import Clock
 from ivr.exceptions import SettingsError
 from ivr.flows.queueing import CONNECT_PATH
 from ivr.queue import Reservation
@@ -29,18 +34,39 @@ JOB_QUEUE = "routing"
 SWEEP_SECONDS = 2.0
 
 
-class Dispatcher:
-    """Sends reservations to the connect job."""
+JOB_RETRY = Retry(max=3, interval=[1, 3, 8])
 
-    def __init__(self, job_queue: Queue) -> None:
+
+class Dispatcher:
+    """Sends a caller's reservation to the connect job, a callback's to the placer job."""
+
+    def __init__(self, job_queue: Queue, r: redis.Redis, clock: Clock) -> None:
         self.job_queue = job_queue
+        self.redis = r
+        self.clock = clock
 
     def __call__(self, reservations: Iterable[Reservation]) -> None:
+        callbacks = []
         for held in reservations:
+            if ready.callback_of(held.entry):
+                callbacks.append(held)
+                continue
             self.job_queue.enqueue(
                 connect, held.entry, held.res, job_id=f"connect-{held.entry}-{held.res}",
-                retry=Retry(max=3, interval=[1, 3, 8]), result_ttl=600, failure_ttl=86400,
+                retry=JOB_RETRY, result_ttl=600, failure_ttl=86400,
             )
+        if ready.add(self.redis, callbacks, self.clock.now()):
+            first = callbacks[0]
+            make_placer_job(self.job_queue, f"{ready.callback_of(first.entry)}-{first.res}")
+
+
+def make_placer_job(job_queue: Queue, first: str) -> None:
+    """The job that dials the callbacks ready, named after the first it will take
+    ('<callback id>-<reservation>')."""
+    from callbacks.jobs import place
+
+    job_queue.enqueue(place, job_id=f"cb-place-{first}", retry=JOB_RETRY, result_ttl=600,
+                      failure_ttl=86400)
 
 
 def connect(entry_id: str, res: str) -> str:
@@ -56,10 +82,11 @@ def connect(entry_id: str, res: str) -> str:
     entry = queue.entry(service.redis, entry_id)
     if entry is None or entry.get("res") != res or entry.state != "reserved":
         return "stale"
-    if entry.get("kind") == "callback":  # nobody waits on the line: the client is dialled
-        from callbacks.placing import place
+    if entry.get("kind") == "callback":  # sent here by an earlier version: it is dialled
+        from callbacks.placing import place_ready
 
-        return place(service, entry, res)
+        cb_id = entry.get("callback")
+        return place_ready(service, only=[(cb_id, res)]).get(cb_id, "stale")
     base = service.settings.public_url
     if not base:
         raise SettingsError("IVR_PUBLIC_URL: required to route calls (Twilio needs our "

@@ -90,12 +90,12 @@ class Hotline:
         return self._telephony
 
     def dispatch(self, reservations: Iterable[Reservation]) -> None:
-        """Send callers held for agents to the connect job."""
+        """Send callers held for agents to the connect job, callbacks to the placer job."""
         reservations = tuple(reservations)
         if reservations:
             from ivr.dispatch import Dispatcher
 
-            Dispatcher(self.job_queue)(reservations)
+            Dispatcher(self.job_queue, self.redis, self.clock)(reservations)
 
     def change_presence(self, agent_id: str, state: str,
                         reason: str = "") -> tuple[str, tuple[Reservation, ...]]:

@@ -1,13 +1,16 @@
 """Twilio's REST API: the only module that calls it (redirect, dequeue, hang up, place, fetch).
 
 Its base URL is a setting (TWILIO_API_URL), so development, tests and benchmarks point it at
-the local stand-in (`ivr.twilio_local`), which answers in Twilio's own shapes.
+the local stand-in (`ivr.twilio_local`), which answers in Twilio's own shapes. Requests go
+over kept-alive connections (one pool per client); many calls are placed a few at once.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -31,6 +34,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # documents as "not processed" are retried for it, so a retry never dials twice.
 CREATE_RETRY_STATUSES = frozenset({429, 503})
 NOT_IN_PROGRESS = 21220  # Twilio's error code for updating a call that has ended
+AT_ONCE = 8  # requests in flight at once when placing many calls (each holds a connection)
 
 
 class TelephonyError(IvrError):
@@ -48,12 +52,24 @@ class CallGone(TelephonyError):
     """The call (or queue member) no longer exists or has ended: nothing to update."""
 
 
+@dataclass(frozen=True)
+class Dial:
+    """An outbound call to place: the number, the caller ID shown, the URL of its TwiML, the
+    URL told of its answer and end, and how long it may ring (seconds)."""
+
+    to: str
+    from_: str
+    url: str
+    status_callback: str
+    timeout: int = 30
+
+
 def _http_client(retry: Retry, timeout: tuple[float, float]) -> TwilioHttpClient:
     """twilio's HTTP client with timeouts and urllib3 retries for http:// and https://."""
     client = TwilioHttpClient(timeout=timeout[1])
     client.timeout = timeout  # (connect, read): requests takes both; twilio passes it on
     assert client.session is not None
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=2 * AT_ONCE)
     client.session.mount("https://", adapter)
     client.session.mount("http://", adapter)
     return client
@@ -112,6 +128,23 @@ class Telephony:
                                       status_callback_event=["answered", "completed"],
                                       timeout=timeout))
         return str(call.sid)
+
+    def place_calls(self, dials: Sequence[Dial]) -> list[str | TelephonyError]:
+        """Place several calls, at most AT_ONCE requests in flight: each one's CallSid, or
+        the error that placing it ended with, in the order given."""
+        if len(dials) <= 1:
+            return [self._place_or_error(dial) for dial in dials]
+        # a pool per batch: a forked job process never inherits a pool's dead threads
+        with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(dials)),
+                                thread_name_prefix="twilio-rest") as pool:
+            return list(pool.map(self._place_or_error, dials))
+
+    def _place_or_error(self, dial: Dial) -> str | TelephonyError:
+        try:
+            return self.place_call(dial.to, dial.from_, dial.url, dial.status_callback,
+                                   timeout=dial.timeout)
+        except TelephonyError as exc:
+            return exc
 
     def fetch_call(self, call_sid: str) -> dict[str, Any] | None:
         """A call's state as Twilio reports it (status, duration...), None when unknown."""

@@ -2,10 +2,10 @@
 one atomic Lua call that checks the reservation it belongs to, so a job run twice, a webhook
 repeated or a sweeper racing a webhook changes nothing the second time.
 
-due -> dialling (`start`: only the first caller of `start` for a reservation may dial)
+due -> dialling (`ready.take`: only the first claim of a reservation may dial)
 dialling -> connected (`pressed`), scheduled or failed (`attempt_failed`)
 connected -> completed or due (`settle`, from how the entry ended)
-due -> scheduled (`closed`: never dialled while closed); scheduled -> due (`wake`)
+due -> scheduled (`ready.take`: never dialled while closed); scheduled -> due (`wake`)
 """
 
 from __future__ import annotations
@@ -53,56 +53,13 @@ def wake(r: redis.Redis, cb_id: str, now: datetime, *, open_now: bool, next_open
     return _text(raw[0]), _moment(raw[1])
 
 
-_START = Script("""
-local id, res, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local watch, hold = tonumber(ARGV[4]), tonumber(ARGV[5])
-local entry = cb_entry(id)
-local state, held = unpack(redis.call('HMGET', CB .. id, 'state', 'res'))
-if state == 'dialling' and held == res then return {'dialling', ''} end
-if state == 'connected' and held ~= res and reserved_for(entry, res) then
-  -- reserved again: the agent of its last attempt did not answer (not settled yet)
-  state = 'due'
-  cb_note(id, 'due', now, 'the agent did not answer')
-end
-if redis.call('HGET', CB .. id, 'trial') == '1' then state = 'trial' end  -- never dialled
-if state ~= 'due' or not reserved_for(entry, res) then
-  -- nobody can use this reservation: its agent goes back to work
-  if reserved_for(entry, res) then
-    if CB_PENDING[state or ''] then withdraw(entry, now) else drop(entry, 'stale', now) end
-  end
-  return {'stale', state or ''}
-end
-local attempt = redis.call('HINCRBY', CB .. id, 'attempts', 1)
-redis.call('HSET', CB .. id, 'res', res, 'dialled', now, 'call_sid', '')
-redis.call('ZADD', CB_WATCH, watch, id)
-extend(entry, res, hold)
-cb_note(id, 'dialling', now, 'attempt ' .. attempt)
-return {'dial', tostring(attempt)}
-""", LIBS)
-
-
-def start(r: redis.Redis, cb_id: str, res: str, now: datetime, watch: datetime,
-          hold: datetime) -> tuple[str, int]:
-    """Claim the dialling of a due callback for reservation `res`: ('dial', attempt) for the
-    one caller who must place the call now; ('dialling', 0) if it was claimed already (never
-    dial again); ('stale', 0) otherwise. The sweeper looks at it again at `watch`; the agent
-    stays held until `hold`."""
-    raw = _START(r, cb_id, res, ms(now), ms(watch), ms(hold))
-    outcome = _text(raw[0])
-    return outcome, int(_text(raw[1])) if outcome == "dial" else 0
-
-
 _DIALLED = Script("""
-local id, res, sid = ARGV[1], ARGV[2], ARGV[3]
-local state, held = unpack(redis.call('HMGET', CB .. id, 'state', 'res'))
-if held ~= res or (state ~= 'dialling' and state ~= 'connected') then return 0 end
-redis.call('HSET', CB .. id, 'call_sid', sid)
-return 1
+return cb_dialled(ARGV[1], ARGV[2], ARGV[3]) and 1 or 0
 """, LIBS)
 
 
 def dialled(r: redis.Redis, cb_id: str, res: str, call_sid: str) -> bool:
-    """Note the CallSid of the call placed for reservation `res`."""
+    """Note the CallSid of the call placed for reservation `res` (its answer tells it too)."""
     return bool(_DIALLED(r, cb_id, res, call_sid))
 
 
@@ -148,22 +105,6 @@ def attempt_failed(r: redis.Redis, cb_id: str, res: str, now: datetime, reason: 
     when no attempt is left. ('stale', None) if that attempt was settled already."""
     raw = _FAILED(r, cb_id, res, ms(now), reason, *policy.retry_delays)
     return _text(raw[0]), _moment(raw[1])
-
-
-_CLOSED = Script("""
-local id, res, now, next_open = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-if redis.call('HGET', CB .. id, 'state') ~= 'due' or not reserved_for(cb_entry(id), res) then
-  return 0
-end
-withdraw(cb_entry(id), now)
-cb_schedule(id, now, next_open, 'closed')
-return 1
-""", LIBS)
-
-
-def closed(r: redis.Redis, cb_id: str, res: str, now: datetime, next_open: datetime) -> bool:
-    """Reached while the line is closed: out of the line (agent freed), due at `next_open`."""
-    return bool(_CLOSED(r, cb_id, res, ms(now), ms(next_open)))
 
 
 _SETTLE = Script("""

@@ -14,6 +14,9 @@
 --   ivr:cb:jobless         zset   '<id>:<due ms>' of scheduled callbacks whose RQ job is yet
 --                                 to be made (by a worker, off the request's path), by due
 --   ivr:cb:watch           zset   callbacks dialling or connected, by when to check them (ms)
+--   ivr:cb:ready           zset   '<id>:<reservation>' of callbacks an agent is held for, yet
+--                                 to be dialled by a placer job, by when they were held (ms)
+--   ivr:cb:placer          string set while a placer job is on its way (expires)
 --   ivr:cb:failed          zset   failed callbacks, for agents to follow up, by failure (ms)
 --   ivr:cb:done            zset   completed and cancelled callbacks, by end (ms)
 --   ivr:cb:client:<id>     string the pending callback of a client
@@ -33,6 +36,8 @@ local CB_OPEN = 'ivr:cb:open'
 local CB_SCHED = 'ivr:cb:sched'
 local CB_JOBLESS = 'ivr:cb:jobless'
 local CB_WATCH = 'ivr:cb:watch'
+local CB_READY = 'ivr:cb:ready'
+local CB_PLACER = 'ivr:cb:placer'
 local CB_FAILED = 'ivr:cb:failed'
 local CB_DONE = 'ivr:cb:done'
 local CB_CLIENT = 'ivr:cb:client:'
@@ -119,4 +124,54 @@ end
 local function cb_cancel(id, now, reason)
   drop(cb_entry(id), 'cancelled', now)
   cb_end(id, 'cancelled', now, reason)
+end
+
+-- placing -----------------------------------------------------------------------------------
+-- ivr/callbacks_store/dialling.py (one callback) and ready.py (a batch) place through these.
+
+-- Claim the dialling of a due callback for reservation `res`: {'dial', attempt} for the one
+-- caller who must dial now; {'dialling', ''} when claimed already (never dial again);
+-- {'stale', state} when nobody can use the reservation (its agent goes back to work).
+local function cb_claim(id, res, now, watch, hold)
+  local entry = cb_entry(id)
+  local state, held = unpack(redis.call('HMGET', CB .. id, 'state', 'res'))
+  if state == 'dialling' and held == res then return {'dialling', ''} end
+  if state == 'connected' and held ~= res and reserved_for(entry, res) then
+    -- reserved again: the agent of its last attempt did not answer (not settled yet)
+    state = 'due'
+    cb_note(id, 'due', now, 'the agent did not answer')
+  end
+  if redis.call('HGET', CB .. id, 'trial') == '1' then state = 'trial' end  -- never dialled
+  if state ~= 'due' or not reserved_for(entry, res) then
+    -- nobody can use this reservation: its agent goes back to work
+    if reserved_for(entry, res) then
+      if CB_PENDING[state or ''] then withdraw(entry, now) else drop(entry, 'stale', now) end
+    end
+    return {'stale', state or ''}
+  end
+  local attempt = redis.call('HINCRBY', CB .. id, 'attempts', 1)
+  redis.call('HSET', CB .. id, 'res', res, 'dialled', now, 'call_sid', '')
+  redis.call('ZADD', CB_WATCH, watch, id)
+  extend(entry, res, hold)
+  cb_note(id, 'dialling', now, 'attempt ' .. attempt)
+  return {'dial', tostring(attempt)}
+end
+
+-- reached while its schedule is closed: out of its line (agent freed), due at `next_open`;
+-- false when it is no longer due for that reservation
+local function cb_closed(id, res, now, next_open)
+  if redis.call('HGET', CB .. id, 'state') ~= 'due' or not reserved_for(cb_entry(id), res) then
+    return false
+  end
+  withdraw(cb_entry(id), now)
+  cb_schedule(id, now, next_open, 'closed')
+  return true
+end
+
+-- note the CallSid of the call placed for reservation `res`
+local function cb_dialled(id, res, sid)
+  local state, held = unpack(redis.call('HMGET', CB .. id, 'state', 'res'))
+  if held ~= res or (state ~= 'dialling' and state ~= 'connected') then return false end
+  redis.call('HSET', CB .. id, 'call_sid', sid)
+  return true
 end

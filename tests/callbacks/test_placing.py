@@ -14,7 +14,7 @@ import pytest
 from callbacks.scheduling import ask_for
 from ivr import agents, records
 from ivr import callbacks_store as store
-from ivr.dispatch import Dispatcher, sweep_once
+from ivr.dispatch import sweep_once
 from ivr.services import set_worker_hotline
 from ivr.simulator_local import LocalTwilio
 from tests.callbacks.conftest import job_queues, run_jobs
@@ -85,7 +85,9 @@ def test_the_same_reservation_dispatched_twice_dials_once(line):
     device.set_phone(CLIENT, keys=["1"], talk=30)
     ask_for(service, CLIENT, client_id="1001", source="cli")
     _, held = service.change_presence("sophie", "available")
-    Dispatcher(job_queues(service)[0])(held)  # the same job a second time
+    run_jobs(service)
+    service.dispatch(held)  # the same reservation again, once the first job has dialled
+    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
     run_jobs(service)
     eventually(lambda: state_of(service) == "completed")
     assert dialled(device) == 1
