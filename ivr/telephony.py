@@ -64,14 +64,22 @@ class Dial:
     timeout: int = 30
 
 
-def _http_client(retry: Retry, timeout: tuple[float, float]) -> TwilioHttpClient:
-    """twilio's HTTP client with timeouts and urllib3 retries for http:// and https://."""
+def _http_client(base_url: str, retry: Retry,
+                 timeout: tuple[float, float]) -> TwilioHttpClient:
+    """twilio's HTTP client with timeouts and urllib3 retries for http:// and https://, its
+    connections kept alive; the environment's proxy and CA bundle for `base_url` are read
+    once here, not on every request (requests would read the whole environment twice)."""
     client = TwilioHttpClient(timeout=timeout[1])
     client.timeout = timeout  # (connect, read): requests takes both; twilio passes it on
-    assert client.session is not None
+    session = client.session
+    assert session is not None
     adapter = HTTPAdapter(max_retries=retry, pool_maxsize=2 * AT_ONCE)
-    client.session.mount("https://", adapter)
-    client.session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    found = session.merge_environment_settings(base_url, {}, None, None, None)
+    session.proxies.update(found["proxies"])
+    session.verify = found["verify"]
+    session.trust_env = False
     return client
 
 
@@ -91,10 +99,10 @@ class Telephony:
         self.account_sid = settings.account_sid()
         token = settings.auth_token()
         self.base_url = settings.twilio_api_url
-        self._client = self._make_client(
-            token, _http_client(_retry(RETRY_STATUSES, RETRIES, retry_backoff), timeout))
-        self._create_client = self._make_client(
-            token, _http_client(_retry(CREATE_RETRY_STATUSES, 0, retry_backoff), timeout))
+        self._client = self._make_client(token, _http_client(
+            self.base_url, _retry(RETRY_STATUSES, RETRIES, retry_backoff), timeout))
+        self._create_client = self._make_client(token, _http_client(
+            self.base_url, _retry(CREATE_RETRY_STATUSES, 0, retry_backoff), timeout))
 
     def _make_client(self, token: str, http_client: TwilioHttpClient) -> Client:
         # environment={}: TWILIO_EDGE/REGION would rewrite the host of TWILIO_API_URL

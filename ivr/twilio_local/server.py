@@ -1,4 +1,10 @@
-"""The stand-in's HTTP server: in a background thread (tests) or as a process (make run)."""
+"""The stand-in's HTTP server: in a background thread (tests) or as a process (make run).
+
+Served by waitress: connections are kept alive between requests, as Twilio's are, so a client
+placing hundreds of calls a second pays no TCP handshake per request, and a fixed set of
+threads serves the requests (werkzeug's development server closes every connection and starts
+a thread for each).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,20 @@ import signal
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from waitress import wasyncore
+from waitress.server import create_server
 
 from ivr.twilio_local.model import World
 from ivr.twilio_local.webhooks import TIMEOUT, Webhooks
 
 log = logging.getLogger(__name__)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log line per request (hundreds a second under load)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
+THREADS = 32  # requests served at once (a long-poll of a call's events holds one)
+CONNECTIONS = 1000  # open connections at once (kept-alive ones count)
+# requests waiting for a thread are expected under load: no warning for each
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 def create_app(world: World, hooks: Webhooks) -> Flask:
@@ -44,7 +49,9 @@ class TwilioLocal:
         self.world = World(app_url, account_sid, auth_token, time_scale)
         self.hooks = Webhooks(auth_token, webhook_timeout)
         self.host, self.port = host, port
-        self._server: BaseWSGIServer | None = None
+        self._server: Any = None  # waitress's server
+        self._sockets: dict[int, Any] = {}  # its listening socket and connections
+        self._serving = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -53,15 +60,24 @@ class TwilioLocal:
 
     def start(self) -> TwilioLocal:
         app = create_app(self.world, self.hooks)
-        self._server = make_server(self.host, self.port, app, threaded=True,
-                                   request_handler=_QuietHandler)
+        self._server = create_server(app, map=self._sockets, host=self.host, port=self.port,
+                                     threads=THREADS, connection_limit=CONNECTIONS,
+                                     ident="twilio-local")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        self.world.base_url = f"http://{host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
-                                        name="twilio-local", daemon=True)
+        self.world.base_url = f"http://{host}:{self._server.effective_port}"
+        self._serving.set()
+        self._thread = threading.Thread(target=self._serve, name="twilio-local", daemon=True)
         self._thread.start()
         return self
+
+    def _serve(self) -> None:
+        """waitress's loop, until `stop`; then its sockets and threads are closed here, in
+        the loop's own thread."""
+        while self._serving.is_set():
+            wasyncore.loop(timeout=0.05, use_poll=True, map=self._sockets, count=1)
+        for dispatcher in list(self._sockets.values()):
+            dispatcher.close()
+        self._server.task_dispatcher.shutdown(timeout=1)
 
     def stop(self, grace: float = 1.5) -> None:
         """Hang up every call (waiting up to `grace` seconds for them to end), stop serving."""
@@ -76,11 +92,9 @@ class TwilioLocal:
         deadline = time.monotonic() + grace
         for thread in threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._serving.clear()
         if self._thread is not None:
-            self._thread.join(timeout=2)
+            self._thread.join(timeout=3)
 
     def __enter__(self) -> TwilioLocal:
         return self.start() if self._server is None else self
