@@ -49,9 +49,10 @@ TARGET = 200.0  # placements per second per worker
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far."""
+    """User and system CPU time a process and its ended children (RQ's forked job
+    processes) have used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def placed(rq_redis: redis.Redis, r: redis.Redis, timeout: float = 300) -> None:

@@ -30,6 +30,8 @@ def run_worker(settings: Settings, burst: bool = False, fork: bool = True) -> bo
 
     service = Hotline(settings)
     set_worker_hotline(service)  # built once: forked job processes inherit it
+    if fork:  # twilio's client too (0.1 s to build): each job's process starts with it
+        service.telephony.warm_up()
     sweeper = Sweeper(service)
     if not burst:
         sweeper.start()

@@ -111,6 +111,12 @@ class Telephony:
         client.voice.base_url = self.base_url
         return client
 
+    def warm_up(self) -> None:
+        """Load what requests need (twilio loads its REST resources on first use): processes
+        forked from this one then start ready to place calls."""
+        for client in (self._client, self._create_client):
+            client.api.v2010.account.calls.list  # noqa: B018
+
     def redirect(self, call_sid: str, url: str) -> None:
         """Make a live call leave whatever it does (a queue, a prompt) and run `url`."""
         self._do(f"redirect {call_sid}", lambda: self._client.api.v2010.account.calls(
