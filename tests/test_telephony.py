@@ -10,7 +10,7 @@ import requests
 
 from ivr.settings import load_settings
 from ivr.simulator_local import LocalTwilio
-from ivr.telephony import CallGone, Telephony, TelephonyError
+from ivr.telephony import CallGone, Dial, Telephony, TelephonyError
 from ivr.twilio_local import TwilioLocal
 from tests.helpers import TOKEN
 from tests.standin import (
@@ -178,3 +178,27 @@ def test_placing_a_call_is_not_retried_after_a_500_it_may_have_dialled(customer,
     fault(local, status=429, count=1, match="/Calls.json")
     phone.place_call(CLIENT, HOTLINE, customer.url + "/callback", customer.url + "/s")
     assert device.calls(to=CLIENT)["dialled"] == {CLIENT: 1}
+
+
+def test_place_calls_dials_each_once_and_answers_in_order(customer, device, phone):
+    customer.on("/callback", "<Response><Pause length='5'/></Response>")
+    numbers = [f"+3361111110{n}" for n in range(6)]
+    dials = [Dial(number, HOTLINE, customer.url + "/callback", customer.url + "/s")
+             for number in numbers]
+    dials.insert(2, Dial("", HOTLINE, customer.url + "/callback", customer.url + "/s"))
+    results = phone.place_calls(dials)
+    refused = results.pop(2)
+    assert isinstance(refused, TelephonyError) and refused.status == 400  # no To
+    assert all(isinstance(sid, str) and sid.startswith("CA") for sid in results)
+    assert [phone.fetch_call(sid)["to"] for sid in results] == numbers  # type: ignore[index,arg-type]
+    assert device.calls()["dialled"] == {number: 1 for number in numbers}
+
+
+def test_the_environments_proxy_is_still_used(local, tmp_path, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = telephony(local.url, tmp_path)
+    with pytest.raises(TelephonyError) as failed:
+        proxied.place_call(CLIENT, HOTLINE, "http://127.0.0.1:9/a", "http://127.0.0.1:9/s")
+    assert failed.value.status is None

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 
 from callbacks.scheduling import ask_for
 from ivr import agents, records
@@ -156,3 +157,66 @@ def test_a_client_who_hangs_up_while_the_agent_rings_ends_it(line):
     found = store.get(service.redis, "1")
     assert found is not None and found.get("reason") == "abandoned"
     assert agents.get(service.redis, "sophie").state == "available"  # type: ignore[union-attr]
+
+
+OTHERS = ("+33611111111", "+33622222222")  # nobody known: called back by maintenance
+
+
+def three_due(service: Any, device: LocalTwilio) -> None:
+    """Three callbacks (ids 1, 2, 3) with an agent held for each, sent to one placer job."""
+    for number in (CLIENT, *OTHERS):
+        device.set_phone(number, keys=["1"], talk=30)
+    assert ask_for(service, CLIENT, client_id="1001", source="cli").state == "due"
+    for number in OTHERS:
+        assert ask_for(service, number, client_id=None, source="cli").state == "due"
+    for agent in ("sophie", "marc", "lea"):
+        service.change_presence(agent, "available")
+    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
+
+
+def test_a_batch_of_callbacks_is_dialled_by_one_job_each_client_once(line):
+    service, device = line
+    three_due(service, device)
+    run_jobs(service)
+    for cb_id in ("1", "2", "3"):
+        eventually(lambda i=cb_id: state_of(service, i) == "completed")
+    assert [dialled(device, n) for n in (CLIENT, *OTHERS)] == [1, 1, 1]
+
+
+def test_a_call_of_a_batch_that_twilio_refuses_is_tried_again_alone(line):
+    service, device = line
+    requests.post(f"{device.base_url}/_local/faults", timeout=5,
+                  json={"status": 400, "match": "Calls.json"}).raise_for_status()
+    three_due(service, device)
+    run_jobs(service)
+    records = [store.get(service.redis, i) for i in ("1", "2", "3")]
+    [refused] = [found for found in records if found and found.state == "scheduled"]
+    assert refused.get("reason") == "refused by Twilio (HTTP 400)"
+    assert dialled(device, refused.number) == 0
+    others = [found for found in records if found is not refused]
+    for found in others:
+        eventually(lambda i=found.id: state_of(service, i) == "completed")
+    # the retry's time: that one alone is dialled again
+    service.clock.advance(timedelta(seconds=301))
+    sweep_once(service)  # makes its wake job
+    run_jobs(service, due=True)
+    eventually(lambda: state_of(service, refused.id) == "completed")
+    assert [dialled(device, n) for n in (CLIENT, *OTHERS)] == [1, 1, 1]
+    assert [store.get(service.redis, f.id).get("attempts") for f in records] == \
+        ["2" if f is refused else "1" for f in records]  # type: ignore[union-attr]
+
+
+def test_callbacks_left_ready_by_a_lost_placer_job_go_to_a_new_one(line):
+    service, device = line
+    device.set_phone(CLIENT, keys=["1"], talk=30)
+    ask_for(service, CLIENT, client_id="1001", source="cli")
+    service.change_presence("sophie", "available")
+    job_queues(service)[0].empty()  # the placer job is lost
+    sweep_once(service)
+    assert job_queues(service)[0].count == 0  # not late yet
+    service.clock.advance(timedelta(seconds=11))
+    sweep_once(service)
+    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
+    run_jobs(service)
+    eventually(lambda: state_of(service) == "completed")
+    assert dialled(device) == 1

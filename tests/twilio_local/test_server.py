@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
 import re
 import signal
@@ -37,6 +39,25 @@ def test_phone_behaviours_are_kept_per_target_and_by_default(device):
     assert listed["default"]["answer"] == "busy"
     assert listed["phones"]["sip:agent@pbx.example"] == {
         "answer": "answer", "ring": 4.0, "talk": None, "keys": []}
+
+
+def test_connections_are_kept_alive_between_requests(local):
+    """As Twilio's are: a client placing many calls pays no new connection for each, even
+    after a request the app refused without reading its body."""
+    host, port = local.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    path = f"/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
+    body = "To=%2B33611111111&From=%2B33825000463&Url=http%3A%2F%2F127.0.0.1%3A9%2Fa"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    answers = []
+    for auth in ("Basic bm9wZTpub3Bl", "Basic " + base64.b64encode(
+            f"{ACCOUNT}:{TOKEN}".encode()).decode()):
+        connection.request("POST", path, body, {**form, "Authorization": auth})
+        response = connection.getresponse()
+        answers.append((response.status, response.will_close))
+        response.read()
+    connection.close()
+    assert answers == [(401, False), (201, False)]
 
 
 def test_stopping_hangs_up_every_call(customer):
