@@ -6,9 +6,10 @@ queue's line (`ivr/lua/routing.lua`), so a callback and its place never disagree
 callback per client and per number: a second request updates the first; a number gets at most
 `daily_cap` requests a day.
 
-`records` asks for and cancels callbacks, `reads` reads them, `dialling` holds the transitions
-of placing them; `callbacks/` has the RQ jobs, `ivr/callback_policy.py` which numbers may be
-called at all, how often and how many times.
+`records` asks for and cancels callbacks, `reads` reads them, `ready` holds those an agent is
+held for until a placer job claims them by batches, `dialling` the transitions of placing
+them; `callbacks/` has the RQ jobs, `ivr/callback_policy.py` which numbers may be called at
+all, how often and how many times.
 """
 
 from __future__ import annotations
