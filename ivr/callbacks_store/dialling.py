@@ -2,7 +2,8 @@
 one atomic Lua call that checks the reservation it belongs to, so a job run twice, a webhook
 repeated or a sweeper racing a webhook changes nothing the second time.
 
-due -> dialling (`ready.take`: only the first claim of a reservation may dial)
+due -> dialling (`start`, or `ready.take` for a batch: only the first claim of a reservation
+may dial)
 dialling -> connected (`pressed`), scheduled or failed (`attempt_failed`)
 connected -> completed or due (`settle`, from how the entry ended)
 due -> scheduled (`ready.take`: never dialled while closed); scheduled -> due (`wake`)
@@ -51,6 +52,23 @@ def wake(r: redis.Redis, cb_id: str, now: datetime, *, open_now: bool, next_open
     wake before its time ('early') or of a callback no longer scheduled changes nothing."""
     raw = _WAKE(r, cb_id, ms(now), "1" if open_now else "0", ms(next_open), score, ENTRY_TTL)
     return _text(raw[0]), _moment(raw[1])
+
+
+_START = Script("""
+return cb_claim(ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
+""", LIBS)
+
+
+def start(r: redis.Redis, cb_id: str, res: str, now: datetime, watch: datetime,
+          hold: datetime) -> tuple[str, int]:
+    """Claim the dialling of one due callback for reservation `res` (placer jobs claim by
+    batches, `ready.take`, with the same claim): ('dial', attempt) for the one caller who
+    must place the call now; ('dialling', 0) if it was claimed already (never dial again);
+    ('stale', 0) otherwise. The sweeper looks at it again at `watch`; the agent stays held
+    until `hold`."""
+    raw = _START(r, cb_id, res, ms(now), ms(watch), ms(hold))
+    outcome = _text(raw[0])
+    return outcome, int(_text(raw[1])) if outcome == "dial" else 0
 
 
 _DIALLED = Script("""
