@@ -113,9 +113,10 @@ class Telephony:
 
     def warm_up(self) -> None:
         """Load what requests need (twilio loads its REST resources on first use): processes
-        forked from this one then start ready to place calls."""
+        forked from this one then start ready to place calls. No connection is opened here:
+        a forked process must never share one with its parent."""
         for client in (self._client, self._create_client):
-            client.api.v2010.account.calls.list  # noqa: B018
+            client.api.v2010.account.calls.list  # noqa: B018 (the access loads them)
 
     def redirect(self, call_sid: str, url: str) -> None:
         """Make a live call leave whatever it does (a queue, a prompt) and run `url`."""
