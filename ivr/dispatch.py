@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 
 JOB_QUEUE = "routing"
 SWEEP_SECONDS = 2.0
-
-
 JOB_RETRY = Retry(max=3, interval=[1, 3, 8])
 
 
