@@ -80,7 +80,7 @@ def test_say_and_play_take_simulated_time(customer, timed_device):
     events = ended(timed_device, timed_device.start_call(CALLER, HOTLINE))
     say, play, pause = of(events, "say")[0], of(events, "play")[0], of(events, "pause")[0]
     assert 3 <= play["t"] - say["t"] < 8  # margins: a real ms is 0.1 simulated s
-    assert 15.99 <= pause["t"] - play["t"] < 24  # two loops of an 8 s file, not three (16.0, give or take a float)
+    assert 15.99 <= pause["t"] - play["t"] < 24  # two loops of an 8 s file (16.0 in floats)
     assert of(events, "ended")[0]["duration"] >= 23
 
 
