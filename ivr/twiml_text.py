@@ -36,12 +36,7 @@ def escape_text(text: str) -> str:
 
 def escape_attribute(value: str) -> str:
     """An attribute's value, escaped as ElementTree does (also quotes, CR, LF and tab)."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
+    value = escape_text(value)
     if '"' in value:
         value = value.replace('"', "&quot;")
     if "\r" in value:
