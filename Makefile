@@ -1,45 +1,74 @@
-# Two commands for a fresh machine: `make run` and `make test`. Each installs what is missing.
+# Two commands for a fresh machine: `make run` and `make test`. Each installs what is missing:
+# first the Debian packages (tools/system-packages), then exactly the locked Python set (uv.lock).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# uv installs from the lock; uv itself comes from PyPI at the version and hashes of tools/uv-requirements.txt
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+# the suite against the newest releases the ranges of pyproject.toml allow, the lock untouched
+NEWEST := .venv-newest
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint bench clean nginx
+# Debian packages each command needs
+RUN_PACKAGES := nginx-light
+TEST_PACKAGES := chromium nginx-light
+BENCH_PACKAGES := nginx-light wrk
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+.PHONY: install run test lint bench clean upgrade test-newest system-run system-test system-bench
+
+system-run system-test system-bench: system-%:
+	@sh tools/system-packages $($(shell echo $* | tr a-z A-Z)_PACKAGES)
+
+$(UV): tools/uv-requirements.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --no-deps --only-binary :all: --require-hashes \
+		-r tools/uv-requirements.txt
+	touch $(UV)
+
+# --locked: refuses a uv.lock that no longer matches pyproject.toml; sync removes what is not locked
+$(STAMP): pyproject.toml uv.lock $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --locked --extra test --python $(PYTHON)
 	touch $(STAMP)
 
 install: $(STAMP)
 
-# nginx reads whole requests before the web workers see them (deploy/nginx/); a Debian package
-nginx:
-	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
-		(apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null)
-
-run: $(STAMP) nginx
+run: system-run $(STAMP)
 	$(BIN)/ivr run
 
+# the checks, on the locked environment ($(BIN)) or on the newest one
+define lint_with
+	$(1)/ruff check ivr callbacks tests bench
+	$(1)/mypy
+endef
+
 lint: $(STAMP)
-	$(BIN)/ruff check ivr callbacks tests bench
-	$(BIN)/mypy
+	$(call lint_with,$(BIN))
 
-# the browser tests drive Debian's chromium (never a downloaded browser)
-CHROMIUM := /usr/bin/chromium
-$(CHROMIUM):
-	apt-get update -qq && apt-get install -y -qq chromium
-
-test: lint $(CHROMIUM) nginx
+test: system-test lint
 	$(BIN)/pytest
 
-# wrk is a Debian package; the benchmark installs it when it is missing.
+# A maintainer's upgrade: the lock refreshed to the newest allowed releases, the suite run on it.
+# Green: commit pyproject.toml and uv.lock together. Red: the release that broke is in the diff of uv.lock.
+upgrade: system-test $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
+	$(MAKE) --no-print-directory test
+
+# The suite on today's newest releases, in a throwaway environment; uv.lock is not touched.
+# Red here and green in `make test`: a release broke, not our code.
+test-newest: system-test $(UV)
+	rm -rf $(NEWEST)
+	$(UV) venv --quiet --python $(PYTHON) $(NEWEST)
+	$(UV) pip install --quiet --python $(NEWEST)/bin/python --upgrade --no-config -e '.[test]'
+	@$(UV) pip list --python $(NEWEST)/bin/python | grep -Ei '^(redis|rq|twilio|flask|mypy) '
+	$(call lint_with,$(NEWEST)/bin)
+	PATH=$(CURDIR)/$(NEWEST)/bin:$$PATH $(NEWEST)/bin/pytest
+
 # Options through make: `make bench BENCH_ARGS="--quick --only granian"` (see bench/README.md)
 BENCH_ARGS ?=
-bench: $(STAMP)
-	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench: system-bench $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NEWEST) $(TOOLS) instance .pytest_cache .mypy_cache .ruff_cache

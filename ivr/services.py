@@ -35,13 +35,14 @@ DEMO_AGENTS = PROJECT_ROOT / "config" / "demo_agents.csv"
 
 def connect(settings: Settings, decode_responses: bool = True) -> redis.Redis:
     """A Redis client: the master named by Sentinel, REDIS_URL, or the embedded server."""
-    options = {"decode_responses": decode_responses, "socket_timeout": 2,
-               "socket_connect_timeout": 2, "health_check_interval": 30}
     if settings.redis_sentinels:
         sentinel = Sentinel(settings.redis_sentinels, socket_timeout=1)
-        return sentinel.master_for(settings.redis_sentinel_master, **options)
+        return sentinel.master_for(settings.redis_sentinel_master,
+                                   decode_responses=decode_responses, socket_timeout=2,
+                                   socket_connect_timeout=2, health_check_interval=30)
     url = settings.redis_url or ensure_embedded(settings.instance_dir)
-    return redis.Redis.from_url(url, **options)
+    return redis.Redis.from_url(url, decode_responses=decode_responses, socket_timeout=2,
+                                socket_connect_timeout=2, health_check_interval=30)
 
 
 class Hotline:

@@ -15,19 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from ivr.dispatch import JOB_QUEUE, sweep_once
-from ivr.jobs import rq_connection
+from ivr.jobs import HotlineSimpleWorker, rq_connection
 from ivr.services import Hotline, set_worker_hotline
 from ivr.simulator_local import LocalTwilio
 from ivr.twilio_local import TwilioLocal
 from tests.standin import SCALE, hotline
 
 
-class ThreadWorker(SimpleWorker):
-    """An RQ SimpleWorker that may run outside the main thread: no signal handlers, and job
+class ThreadWorker(HotlineSimpleWorker):
+    """Our RQ SimpleWorker, that may run outside the main thread: no signal handlers, and job
     timeouts by a timer thread instead of SIGALRM."""
 
     death_penalty_class = TimerDeathPenalty

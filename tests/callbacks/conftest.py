@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from callbacks import QUEUE
 from ivr.dispatch import JOB_QUEUE
+from ivr.jobs import HotlineSimpleWorker
 from ivr.services import set_worker_hotline
 
 
@@ -46,4 +47,4 @@ def run_jobs(service: Any, *, due: bool = False) -> None:
                 job = Job.fetch(job_id, connection=q.connection)
                 registry.remove(job)
                 q.enqueue_job(job)
-    SimpleWorker(queues, connection=queues[0].connection).work(burst=True)
+    HotlineSimpleWorker(queues, connection=queues[0].connection).work(burst=True)

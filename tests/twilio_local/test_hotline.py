@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rq import SimpleWorker
 
 from ivr.dispatch import JOB_QUEUE
-from ivr.jobs import rq_connection
+from ivr.jobs import HotlineSimpleWorker, rq_connection
 from ivr.services import set_worker_hotline
 from ivr.simulator_local import LocalTwilio, outcome
 from tests.standin import HOTLINE, ended, events_until, hotline, of, until, webhooks
@@ -64,7 +63,7 @@ def test_the_agent_going_available_takes_the_first_caller(served):
     device.set_phone(SOPHIE, talk=None)  # she hangs up below
     first, second = waiting(device, "première"), waiting(device, "2e")
     service.change_presence("sophie", "available")
-    SimpleWorker([JOB_QUEUE], connection=rq_connection(service.settings)).work(burst=True)
+    HotlineSimpleWorker([JOB_QUEUE], connection=rq_connection(service.settings)).work(burst=True)
     events = until(device, first, "bridged")
     assert outcome(events) == {"type": "agent", "target": "sophie"}
     assert of(events, "bridged")[0]["to"] == SOPHIE
