@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL"))).init_app(app)
 
-    from ivr import auth, callbacks_api, health, metrics, routes
+    from ivr import auth, callbacks_api, headers, health, metrics, routes
     from ivr.console import agent, api, supervisor
 
     app.register_blueprint(routes.bp)
@@ -51,4 +51,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
     metrics.init_app(app)  # /metrics, webhook timings
+    headers.init_app(app, settings)  # CSP, no framing, nosniff, referrer; HSTS behind https
     return app

@@ -51,6 +51,7 @@ from wtforms.validators import DataRequired, Length
 
 from ivr import sessions, users
 from ivr.exceptions import SignInRefused
+from ivr.headers import served_over_https
 from ivr.logsafe import clean
 from ivr.services import Hotline, hotline
 from ivr.users import User
@@ -70,7 +71,8 @@ def init_app(app: Flask, service: Hotline) -> None:
         SESSION_COOKIE_NAME="ivr_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.env == "production",
+        # never sent over plain http once the service is served over https (IVR_PUBLIC_URL)
+        SESSION_COOKIE_SECURE=settings.env == "production" or served_over_https(settings),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
         # checked where a session changes something (login_required / api_required), so
         # Twilio's webhooks and bearer-token requests are never asked for a token
