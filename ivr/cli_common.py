@@ -63,16 +63,22 @@ def acting(service: Any, by: str) -> str:
 
 
 def describe(error: BaseException) -> str:
-    """One line for a user about an error no command expected."""
+    """One line for a user about an error no command expected; never empty (an exception may
+    carry no text: a bare TimeoutError, say: then its kind says what went wrong)."""
+    text = str(error).strip() or type(error).__name__
     if isinstance(error, redis.RedisError):
         where = os.environ.get("REDIS_URL") or "the embedded server (REDIS_URL unset)"
-        return (f"cannot reach Redis at {where} ({str(error).rstrip('.')}): start it, or set "
+        return (f"cannot reach Redis at {where} ({text.rstrip('.')}): start it, or set "
                 "REDIS_URL to one that runs")
     if isinstance(error, IvrError):
-        return str(error)
+        return text
     if isinstance(error, OSError):
-        return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
-    return f"unexpected {type(error).__name__}: {error} (run with --verbose for details)"
+        what = error.strerror or text
+        if isinstance(error, TimeoutError) and what == "TimeoutError":
+            what = "timed out"
+        return what + (f": {error.filename}" if error.filename else "")
+    said = f": {text}" if text != type(error).__name__ else ", with no message"
+    return f"unexpected {type(error).__name__}{said} (run with --verbose for details)"
 
 
 class Commands(click.Group):

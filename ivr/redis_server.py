@@ -68,6 +68,10 @@ class RedisServer:
             return "up"
         except redis.BusyLoadingError:
             return "loading"
+        except redis.TimeoutError:
+            # it accepted the connection but did not answer in time (a loaded machine): it
+            # runs, so it is waited for, never started a second time over its socket
+            return "loading"
         except redis.RedisError:
             return "down"
         finally:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import click
+import redis
 from click.testing import CliRunner
 
 from ivr.cli_common import Commands
@@ -49,6 +50,18 @@ def broken_group() -> click.Group:
     def missing() -> None:
         open("/nonexistent/clients.csv")  # noqa: SIM115
 
+    @group.command()
+    def silent() -> None:  # errors that carry no text of their own
+        raise TimeoutError
+
+    @group.command()
+    def blank() -> None:
+        raise RuntimeError("")
+
+    @group.command()
+    def redis_blank() -> None:
+        raise redis.ConnectionError()
+
     return group
 
 
@@ -62,6 +75,15 @@ def test_an_unexpected_error_is_one_line_too():
 def test_an_os_error_names_the_file():
     result = CliRunner().invoke(broken_group(), ["missing"])
     assert result.stderr == "Error: No such file or directory: /nonexistent/clients.csv\n"
+
+
+def test_an_error_without_text_still_says_what_went_wrong():
+    group = broken_group()
+    assert CliRunner().invoke(group, ["silent"]).stderr == "Error: timed out\n"
+    assert CliRunner().invoke(group, ["blank"]).stderr == (
+        "Error: unexpected RuntimeError, with no message (run with --verbose for details)\n")
+    said = CliRunner().invoke(group, ["redis-blank"]).stderr
+    assert "(ConnectionError): start it" in said
 
 
 def test_verbose_lets_the_error_through():
