@@ -16,20 +16,19 @@ since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1
 shift=$(python3 -c "
 from datetime import datetime; from zoneinfo import ZoneInfo
 print(int(datetime(2026, 12, 7, 9, tzinfo=ZoneInfo('Europe/Paris')).timestamp() - datetime.now().timestamp()))")
-export IVR_CLOCK_SHIFT=$shift
 
 start=$(now)
 UV_CACHE_DIR=$work/uv-cache-run git clone -q "$repo" "$work/run"
 cd "$work/run"
-UV_CACHE_DIR=$work/uv-cache-run setsid make run > "$work/run.log" 2>&1 &
+IVR_CLOCK_SHIFT=$shift UV_CACHE_DIR=$work/uv-cache-run setsid make run > "$work/run.log" 2>&1 &
 runner=$!
 trap 'kill -TERM -- -$runner 2>/dev/null || true; wait $runner 2>/dev/null || true' EXIT
 until curl -sf http://127.0.0.1:5000/healthz >/dev/null 2>&1; do
     kill -0 $runner 2>/dev/null || { cat "$work/run.log"; exit 1; }
     sleep 0.2
 done
-.venv/bin/ivr agents status sophie available >/dev/null
-outcome=$(.venv/bin/ivr call --url http://127.0.0.1:5000 --from +33144001001 --press - \
+IVR_CLOCK_SHIFT=$shift .venv/bin/ivr agents status sophie available >/dev/null
+outcome=$(IVR_CLOCK_SHIFT=$shift .venv/bin/ivr call --url http://127.0.0.1:5000 --from +33144001001 --press - \
           --press 1 --press 1 --hold 2000 --json | python3 -c "
 import json, sys; print(json.load(sys.stdin)['outcome'])")
 first_call=$(since "$start")

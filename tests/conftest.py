@@ -19,6 +19,11 @@ from ivr.clock import Clock
 from ivr.redis_server import RedisServer
 from tests.helpers import TOKEN
 
+# The suite sets what it needs: a shell's own settings (`export IVR_CLOCK_SHIFT=...`, as the
+# README suggests beside `make run`) must not change what the tests see. REDIS_URL is kept.
+for _name in [n for n in os.environ if n.startswith(("IVR_", "TWILIO_"))]:
+    del os.environ[_name]
+
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY_MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=PARIS)
 
