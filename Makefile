@@ -41,6 +41,7 @@ run: system-run $(STAMP)
 define lint_with
 	$(1)/ruff check ivr callbacks tests bench
 	$(1)/mypy
+	$(1)/lint-imports --no-cache
 endef
 
 lint: $(STAMP)

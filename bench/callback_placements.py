@@ -30,18 +30,17 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.suspension import resume, suspend
 
-from callbacks import QUEUE
+from callbacks import QUEUE, store
 from callbacks.jobs import wake
 from callbacks.scheduling import ask_for
-from ivr import agents
-from ivr import callbacks_store as store
-from ivr.agents import Agent
-from ivr.callbacks_store import ready
-from ivr.clock import Clock
-from ivr.dispatch import JOB_QUEUE
+from callbacks.store import ready
+from ivr.centre import agents
+from ivr.centre.agents import Agent
+from ivr.centre.dispatch import JOB_QUEUE
+from ivr.core.clock import Clock
+from ivr.core.settings import load_settings
+from ivr.local.twilio import TwilioLocal
 from ivr.services import Hotline
-from ivr.settings import load_settings
-from ivr.twilio_local import TwilioLocal
 from stack import OPEN_HOURS, TOKEN, bench_redis
 
 ACCOUNT = "AC" + "be" * 16

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import redis
 
+from callbacks import store
+from callbacks.policy import Policy
 from callbacks.scheduling import ask, build_request, make_wake_jobs
-from ivr import callbacks_store as store
 from ivr import create_app
-from ivr.callback_policy import Policy
-from ivr.clock import Clock
+from ivr.core.clock import Clock
 from stack import OPEN_HOURS, TOKEN, bench_redis
 
 CLOSED_HOURS = OPEN_HOURS.replace(hour=20)

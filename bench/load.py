@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ivr.twiml import APOLOGY
+from ivr.flows.apology import APOLOGY
 
 SCRIPT = Path(__file__).resolve().parent / "signed.lua"
 MARK = "BENCH_JSON "

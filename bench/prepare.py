@@ -23,7 +23,8 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from calls import Walk, WalkError
-from ivr import agents, create_app, queue
+from ivr import create_app, queue
+from ivr.centre import agents
 from stack import HANDLE_TIMES, TOKEN
 from webhooks import Webhook
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import redis
 
-from ivr import agents, queue
-from ivr.agents import Agent
+from ivr import queue
+from ivr.centre import agents
+from ivr.centre.agents import Agent
 from ivr.queue import Rules
 from stack import OPEN_HOURS, bench_redis
 

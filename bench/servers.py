@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.runner import web_command
+from ivr.local.runner import web_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 TARGET = "app:app"  # bench/app.py, served from the bench folder

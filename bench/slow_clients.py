@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from ivr.runner import web_command
+from ivr.local.runner import web_command
 from stack import TOKEN, bench_redis, service_env
 from webhooks import incoming_params
 

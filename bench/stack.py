@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import redis
 import yaml
 
-from ivr.redis_server import RedisServer
-from ivr.settings import PROJECT_ROOT
+from ivr.core.redis_server import RedisServer
+from ivr.core.settings import PROJECT_ROOT
 
 TOKEN = "bench-auth-token-0123456789abcdef"
 # a Monday morning, support open: the greeting's answer goes on to identification

@@ -6,7 +6,7 @@
 
 Without --app it starts its own: a Redis, the app under granian with 2 workers, its clock
 shifted to a Monday morning (support open), and the stand-in as a process
-(`python -m ivr.twilio_local`); with --agents N, also `ivr worker` processes (--workers) and N
+(`python -m ivr.local.twilio`); with --agents N, also `ivr worker` processes (--workers) and N
 agents, available, whose simulated phones answer and talk --talk simulated seconds. With
 --app it calls through the stand-in that app's /healthz names (e.g. under `make run`).
 Every call dials the hotline from --from, presses --press keys, and hangs up after --hold
@@ -37,12 +37,12 @@ import redis
 import requests
 import yaml
 
-from ivr.agents import Agent
-from ivr.clock import Clock
-from ivr.runner import web_command
+from ivr.centre.agents import Agent
+from ivr.core.clock import Clock
+from ivr.core.settings import LOCAL_ACCOUNT_SID, load_settings
+from ivr.local.runner import web_command
+from ivr.local.simulator_local import LocalTwilio, outcome
 from ivr.services import Hotline
-from ivr.settings import LOCAL_ACCOUNT_SID, load_settings
-from ivr.simulator_local import LocalTwilio, outcome
 from servers import Server
 from stack import OPEN_HOURS, bench_redis, service_env
 
@@ -85,7 +85,7 @@ def own_stack(scale: float, folder: Path, agents: int = 0, workers: int = 1,
         processes = []
         with (folder / "twilio.log").open("wb") as log:
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "ivr.twilio_local", "--port", str(twilio_port),
+                [sys.executable, "-m", "ivr.local.twilio", "--port", str(twilio_port),
                  "--app-url", app_url, "--time-scale", str(scale)],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
             for _ in range(workers if agents else 0):

@@ -1,4 +1,4 @@
-"""What building the TwiML costs: ivr/twiml_text.py against twilio's VoiceResponse.
+"""What building the TwiML costs: ivr/flows/twiml_text.py against twilio's VoiceResponse.
 
 Run as `.venv/bin/python bench/twiml_cost.py [--batches 30] [--size 100]`:
 
@@ -8,7 +8,7 @@ Run as `.venv/bin/python bench/twiml_cost.py [--batches 30] [--size 100]`:
   (so that a busy machine weighs on each alike), three ways: as shipped (prompts without
   placeholders written once per flow version, Flow.spoken); every prompt built per call with
   the app's builder; every prompt built per call with VoiceResponse in the builder's place
-  (the same calls, made on twilio's class: the app before ivr/twiml_text.py). Medians and best
+  (the same calls, made on twilio's class: the app before ivr/flows/twiml_text.py). Medians and best
   batches.
 
 REDIS_URL or a redis-server of its own (unix socket, no persistence).
@@ -28,8 +28,9 @@ from typing import Any
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import create_app, twiml_text
-from ivr.clock import Clock
+from ivr import create_app
+from ivr.core.clock import Clock
+from ivr.flows import twiml_text
 from stack import OPEN_HOURS, TOKEN, bench_redis, service_env
 from webhooks import CALL_KEYS, signed_requests
 

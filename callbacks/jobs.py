@@ -14,7 +14,7 @@ def wake(cb_id: str) -> str:
 
 def place() -> dict[str, str]:
     """Dial a batch of the callbacks an agent is held for (sent by routing, see
-    `ivr.dispatch`); what became of each, by callback id."""
+    `ivr.centre.dispatch`); what became of each, by callback id."""
     from callbacks.placing import place_ready
     from ivr.services import worker_hotline
 

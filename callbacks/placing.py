@@ -1,8 +1,9 @@
 """Placing callbacks: the hotline dials the clients for the agents held for them, a batch
 at a time.
 
-Routing's reservations of callbacks wait in the ready set (`ivr.callbacks_store.ready`); a
-placer job (`callbacks.jobs.place`, sent by `ivr.dispatch`) takes a batch of them, each claimed
+Routing's reservations of callbacks wait in the ready set (`callbacks.store.ready`); a
+placer job (`callbacks.jobs.place`, sent by `ivr.centre.dispatch`) takes a batch of them, each
+claimed
 atomically before it is dialled, and places their calls through `ivr/telephony.py`, a few REST
 requests at once. Only the first claim of a reservation may dial, so a job run twice, retried
 by RQ, or re-run after its worker was killed never dials twice; a call that leaves no trace
@@ -18,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from callbacks import store
+from callbacks.calls import ANSWER_PATH, STATUS_PATH
+from callbacks.policy import Policy
 from callbacks.scheduling import closures, make_wake_jobs, policy_of, route
-from ivr import callbacks_store as store
-from ivr.callback_policy import Policy
-from ivr.callbacks_store import dialling, ready
-from ivr.exceptions import SettingsError
-from ivr.flows.callback_calls import ANSWER_PATH, STATUS_PATH
-from ivr.phones import mask
+from callbacks.store import dialling, ready
+from ivr.core.exceptions import SettingsError
+from ivr.core.phones import mask
 
 if TYPE_CHECKING:
     from ivr.services import Hotline
@@ -48,7 +49,7 @@ def place_ready(service: Hotline, only: Sequence[tuple[str, str]] = ()) -> dict[
     never one whose schedule is closed. Returns what became of each, by callback id:
     dialling, refused, unknown (the request failed: its webhooks or the sweeper will tell),
     closed (due at the next opening), stale (nobody to dial)."""
-    from ivr.dispatch import make_placer_job
+    from ivr.centre.dispatch import make_placer_job
 
     flow = service.flows.current()
     policy = policy_of(flow)

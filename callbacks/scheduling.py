@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from rq import Queue, Retry
 
-from callbacks import QUEUE
-from ivr import callbacks_store as store
-from ivr import directory, live, queue
-from ivr.callback_policy import Policy
-from ivr.callbacks_store import dialling, ready
-from ivr.directory import Contract
-from ivr.exceptions import ActionError
+from callbacks import QUEUE, store
+from callbacks.policy import Policy
+from callbacks.store import dialling, ready
+from ivr import queue
+from ivr.callers import directory
+from ivr.callers.directory import Contract
+from ivr.core.exceptions import ActionError
+from ivr.flows import switches as live
 from ivr.flows.flow import Flow
 from ivr.hours import Schedule, Status
 from ivr.queue import PRIORITY_STEP, ms
@@ -151,7 +152,7 @@ def sweep(service: Hotline) -> None:
     """Make the RQ jobs of newly scheduled callbacks, wake those whose job was lost, settle
     those whose reports are late, send those left ready by a lost placer job to a new one."""
     from callbacks.placing import check_watched
-    from ivr.dispatch import make_placer_job
+    from ivr.centre.dispatch import make_placer_job
 
     make_wake_jobs(service)
     now = service.clock.now()

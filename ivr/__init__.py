@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr.core.settings import ENV_NAMES, MAX_UPLOAD, load_settings
 from ivr.services import Hotline
-from ivr.settings import ENV_NAMES, MAX_UPLOAD, load_settings
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,7 +24,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app = Flask(__name__, instance_path=str(settings.instance_dir),
+                template_folder="web/templates", static_folder="web/static")
     # 413 before a body is parsed: IVR_MAX_BODY for webhooks (ivr/routes.py), this for uploads
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
     app.config.update({k: v for k, v in config.items() if k not in ENV_NAMES})
@@ -35,15 +36,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL"))).init_app(app)
 
-    from ivr import auth, callbacks_api, headers, health, metrics, routes
-    from ivr.console import agent, api, supervisor
+    from callbacks import api as callbacks_api
+    from ivr import routes
+    from ivr.centre import metrics
+    from ivr.web import auth, headers, health
+    from ivr.web.console import agent, api, supervisor
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(callbacks_api.bp)
     auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout
-    from ivr import admin_web
-    from ivr.admin_web import api as admin_api
+    from ivr.web import admin as admin_web
+    from ivr.web.admin import api as admin_api
 
     app.register_blueprint(admin_web.bp)
     app.register_blueprint(admin_api.bp)

@@ -1,7 +1,8 @@
 """Callers waiting for agents: one line per queue, atomic routing, wait estimates.
 
 The one owner of waiting callers (`ivr:q:*`). Every change is one Lua call of
-`ivr/lua/routing.lua`, which also holds agents for callers (see `ivr/agents.py` for the roster).
+`ivr/core/lua/routing.lua`, which also holds agents for callers (`ivr/centre/agents.py`: the
+roster).
 An entry is a caller in a queue; its id is the call's CallSid. Lines are sorted sets ordered
 by priority, then arrival, so enqueue, leave, position and "who is next" are O(log n).
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 import redis
 
-from ivr.lua import Script
+from ivr.core.lua import Script
 
 ENTRY_KEY = "ivr:q:e:{}"
 LINE_KEY = "ivr:q:line:{}"

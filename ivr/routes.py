@@ -13,12 +13,13 @@ from urllib.parse import unquote_to_bytes
 from flask import Blueprint, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import queue, voicemail
+from ivr import queue
+from ivr.callers import voicemail
+from ivr.core.logsafe import clean
+from ivr.flows.apology import apology
 from ivr.flows.engine import EMPTY, BadCall
 from ivr.flows.token import Tampered
-from ivr.logsafe import clean
 from ivr.services import hotline
-from ivr.twiml import apology
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")

@@ -11,17 +11,18 @@ from flask import Flask, current_app
 from redis.sentinel import Sentinel
 from twilio.request_validator import RequestValidator
 
-from ivr import agents, client_csv, directory, records
-from ivr.clock import Clock
-from ivr.exceptions import FlowError
-from ivr.flows.callback_calls import CallbackCalls
+from callbacks.calls import CallbackCalls
+from ivr.callers import client_csv, directory
+from ivr.centre import agents, records
+from ivr.core.clock import Clock
+from ivr.core.exceptions import FlowError
+from ivr.core.redis_server import ensure_embedded
+from ivr.core.settings import PROJECT_ROOT, Settings, load_settings
 from ivr.flows.engine import Engine
 from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
 from ivr.flows.token import Sealer
 from ivr.queue import Reservation
-from ivr.redis_server import ensure_embedded
-from ivr.settings import PROJECT_ROOT, Settings, load_settings
 
 if TYPE_CHECKING:
     from rq import Queue
@@ -75,7 +76,7 @@ class Hotline:
         if self._job_queue is None:
             from rq import Queue
 
-            from ivr.dispatch import JOB_QUEUE
+            from ivr.centre.dispatch import JOB_QUEUE
 
             self._job_queue = Queue(JOB_QUEUE, connection=connect(self.settings, False))
         return self._job_queue
@@ -83,7 +84,7 @@ class Hotline:
     @property
     def telephony(self) -> Telephony:
         if self._telephony is None:
-            from ivr.metrics import count_twilio_error
+            from ivr.centre.metrics import count_twilio_error
             from ivr.telephony import Telephony
 
             self._telephony = Telephony(
@@ -94,7 +95,7 @@ class Hotline:
         """Send callers held for agents to the connect job, callbacks to the placer job."""
         reservations = tuple(reservations)
         if reservations:
-            from ivr.dispatch import Dispatcher
+            from ivr.centre.dispatch import Dispatcher
 
             Dispatcher(self.job_queue, self.redis, self.clock)(reservations)
 

@@ -1,7 +1,7 @@
 """Twilio's REST API: the only module that calls it (redirect, dequeue, hang up, place, fetch).
 
 Its base URL is a setting (TWILIO_API_URL), so development, tests and benchmarks point it at
-the local stand-in (`ivr.twilio_local`), which answers in Twilio's own shapes. Requests go
+the local stand-in (`ivr.local.twilio`), which answers in Twilio's own shapes. Requests go
 over kept-alive connections (one pool per client); many calls are placed a few at once.
 """
 
@@ -20,9 +20,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.util.retry import Retry
 
-from ivr.exceptions import IvrError
-from ivr.phones import mask
-from ivr.settings import Settings
+from ivr.core.exceptions import IvrError
+from ivr.core.phones import mask
+from ivr.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,18 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from ivr.clock import Clock
-from ivr.redis_server import RedisServer
+from ivr.core.clock import Clock
+from ivr.core.redis_server import RedisServer
 from tests.helpers import TOKEN
 
-# The suite sets what it needs: a shell's own settings (`export IVR_CLOCK_SHIFT=...`, as the
-# README suggests beside `make run`) must not change what the tests see. REDIS_URL is kept.
-for _name in [n for n in os.environ if n.startswith(("IVR_", "TWILIO_"))]:
-    del os.environ[_name]
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite sets what it needs: a shell's own settings (`export IVR_CLOCK_SHIFT=...`, as
+    the README suggests beside `make run`) must not change what the tests see. REDIS_URL is
+    kept. (A hook, not module code: processes a test starts import this file too.)"""
+    for name in [n for n in os.environ if n.startswith(("IVR_", "TWILIO_"))]:
+        del os.environ[name]
+
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY_MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=PARIS)
@@ -93,6 +97,6 @@ def runner(env: dict[str, str], r: redis.Redis) -> CliRunner:
 @pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashes() -> None:
     """Passwords are hashed with a cheap method in tests (scrypt costs ~0.1 s a hash)."""
-    from ivr import users
+    from ivr.people import users
 
     users.HASH_METHOD = "pbkdf2:sha256:1000"

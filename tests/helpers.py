@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
 
-from ivr.simulator import IN_PROCESS_BASE, FlaskTransport, Result, Simulator
+from ivr.local.simulator import IN_PROCESS_BASE, FlaskTransport, Result, Simulator
 
 TOKEN = "test-auth-token-0123456789abcdef"
 HOTLINE = "+33825000463"

@@ -17,11 +17,11 @@ from typing import Any
 from flask import Flask
 from rq.timeouts import TimerDeathPenalty
 
-from ivr.dispatch import JOB_QUEUE, sweep_once
-from ivr.jobs import HotlineSimpleWorker, rq_connection
+from ivr.centre.dispatch import JOB_QUEUE, sweep_once
+from ivr.centre.jobs import HotlineSimpleWorker, rq_connection
+from ivr.local.simulator_local import LocalTwilio
+from ivr.local.twilio import TwilioLocal
 from ivr.services import Hotline, set_worker_hotline
-from ivr.simulator_local import LocalTwilio
-from ivr.twilio_local import TwilioLocal
 from tests.standin import SCALE, hotline
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from ivr import users
+from ivr.people import users
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')

@@ -14,8 +14,8 @@ from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
-from ivr.simulator_local import LocalTwilio
-from ivr.twilio_local import TwilioLocal
+from ivr.local.simulator_local import LocalTwilio
+from ivr.local.twilio import TwilioLocal
 from tests.helpers import TOKEN
 
 ACCOUNT = "AC" + "ab" * 16

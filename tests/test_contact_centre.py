@@ -9,10 +9,11 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 
-from ivr import agents, queue
-from ivr.agents import Agent
+from ivr import queue
+from ivr.centre import agents
+from ivr.centre.agents import Agent
 from ivr.cli import main
-from ivr.simulator_local import outcome
+from ivr.local.simulator_local import outcome
 from tests.live import Live, contact_centre
 from tests.standin import HOTLINE, ended, events_until, of, until, webhooks
 

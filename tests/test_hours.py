@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from ivr.core.settings import PROJECT_ROOT
 from ivr.flows.loader import load_file
 from ivr.hours import WEEKDAYS, Emergency, HolidayRule, Schedule, ScheduleConfig
 from tests.conftest import PARIS
 
-SHIPPED = Path(__file__).resolve().parents[1] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 FAQ_WEEK = {day: ["08:30-12:30", "13:30-17:30"] for day in WEEKDAYS[:5]}
 YEARS = range(2026, 2031)
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 import redis
 
-from ivr import agents, queue, records
-from ivr.agents import Agent
+from ivr import queue
+from ivr.centre import agents, records
+from ivr.centre.agents import Agent
 from ivr.queue import Rules
 from tests.conftest import MONDAY_MORNING, PARIS
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from ivr.settings import load_settings
-from ivr.simulator_local import LocalTwilio
+from ivr.core.settings import load_settings
+from ivr.local.simulator_local import LocalTwilio
+from ivr.local.twilio import TwilioLocal
 from ivr.telephony import CallGone, Dial, Telephony, TelephonyError
-from ivr.twilio_local import TwilioLocal
 from tests.helpers import TOKEN
 from tests.standin import (
     ACCOUNT,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ivr import sessions, users
 from ivr.admin import audit
-from ivr.exceptions import UserError
+from ivr.core.exceptions import UserError
+from ivr.people import sessions, users
+from ivr.people.users import User
 from ivr.services import Hotline
-from ivr.users import User
 
 
 def _shown(user: User | None) -> dict[str, Any] | None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ivr import client_csv, directory, guard
 from ivr.admin import audit
-from ivr.exceptions import ActionError
-from ivr.phones import mask, parse_phone
+from ivr.callers import client_csv, directory, guard
+from ivr.core.exceptions import ActionError
+from ivr.core.phones import mask, parse_phone
 from ivr.services import Hotline
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from ivr.admin import audit, yamledit
-from ivr.exceptions import ActionError, Conflict, FlowError
+from ivr.core.exceptions import ActionError, Conflict, FlowError
 from ivr.flows.flow import Flow
 from ivr.flows.loader import parse
 from ivr.flows.store import Revision

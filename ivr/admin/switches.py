@@ -8,9 +8,9 @@ from typing import Any
 
 import redis
 
-from ivr import live
 from ivr.admin import audit
-from ivr.exceptions import ActionError
+from ivr.core.exceptions import ActionError
+from ivr.flows import switches as live
 from ivr.flows.nodes.speak import Announcement
 from ivr.hours import Emergency
 from ivr.services import Hotline

@@ -11,7 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from ivr.exceptions import ActionError
+from ivr.core.exceptions import ActionError
 
 
 def _yaml() -> YAML:

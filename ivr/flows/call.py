@@ -12,10 +12,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ivr import twiml_text
+from ivr.flows import twiml_text
+from ivr.flows.speech import speak_date, speak_datetime
+from ivr.flows.switches import Live
 from ivr.hours import Schedule
-from ivr.live import Live
-from ivr.speech import speak_date, speak_datetime
 
 if TYPE_CHECKING:
     from ivr.flows.flow import Flow

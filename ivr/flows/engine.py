@@ -25,17 +25,17 @@ from typing import Any
 
 import redis
 
-from ivr import twiml_text
-from ivr.clock import Clock
+from ivr.core.clock import Clock
+from ivr.core.logsafe import clean
+from ivr.core.phones import mask, parse_phone
+from ivr.flows import twiml_text
 from ivr.flows.call import TOKEN_MARK, TOKEN_PARAM, Call, CallState
 from ivr.flows.fetch import Fetch
 from ivr.flows.flow import Flow
 from ivr.flows.nodes.base import STAY
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
+from ivr.flows.switches import Live
 from ivr.flows.token import Sealer
-from ivr.live import Live
-from ivr.logsafe import clean
-from ivr.phones import mask, parse_phone
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,11 @@ from typing import Any
 
 import redis
 
-from ivr import callbacks_store, guard, queue
-from ivr.directory import CLIENT_KEY, PHONE_KEY, Client, client_from_json
-from ivr.live import LIVE_KEY, Live
+from callbacks import store as callbacks_store
+from ivr import queue
+from ivr.callers import guard
+from ivr.callers.directory import CLIENT_KEY, PHONE_KEY, Client, client_from_json
+from ivr.flows.switches import LIVE_KEY, Live
 
 CLIENT_ID = re.compile(r"^[0-9]{1,12}$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from ivr import twiml_text
+from ivr.flows import twiml_text
 from ivr.flows.nodes import Node
 from ivr.flows.schema import FlowConfig, Language, PromptText
 from ivr.hours import Schedule

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from ivr.flows.call import PROMPT_VARS
 from ivr.flows.nodes.base import refs_of
 from ivr.flows.schema import FlowConfig
-from ivr.speech import LOCALES
+from ivr.flows.speech import LOCALES
 
 Problem = tuple[tuple[str, ...], str]  # (place in the file, what is wrong)
 

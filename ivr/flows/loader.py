@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ivr.exceptions import FlowError
+from ivr.core.exceptions import FlowError
 from ivr.flows import graph
 from ivr.flows.flow import Flow
 from ivr.flows.nodes import NODE_TYPE_NAMES

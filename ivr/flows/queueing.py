@@ -13,18 +13,20 @@ from urllib.parse import urlencode
 
 import redis
 
-from ivr import agents, queue, twiml_text
-from ivr.clock import Clock
+from ivr import queue
+from ivr.centre import agents
+from ivr.core.clock import Clock
+from ivr.core.logsafe import clean
+from ivr.core.phones import mask
+from ivr.flows import twiml_text
+from ivr.flows.apology import DEFAULT_MUSIC
 from ivr.flows.call import Call, CallState
 from ivr.flows.flow import Flow
 from ivr.flows.nodes.connect import WAIT_PATH
+from ivr.flows.speech import speak_contract, speak_ordinal, speak_wait
 from ivr.flows.store import FlowStore, UnknownVersion
-from ivr.live import Live
-from ivr.logsafe import clean
-from ivr.phones import mask
+from ivr.flows.switches import Live
 from ivr.queue import Reservation
-from ivr.speech import speak_contract, speak_ordinal, speak_wait
-from ivr.twiml import DEFAULT_MUSIC
 
 log = logging.getLogger(__name__)
 

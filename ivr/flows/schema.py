@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from ivr.callback_policy import Policy
+from callbacks.policy import Policy
 from ivr.flows.nodes import NODE_TYPES, Node
 from ivr.flows.nodes.base import Key, NodeRef, PromptRef, QueueRef, ScheduleRef
 from ivr.hours import ScheduleConfig
@@ -88,7 +88,7 @@ class CallbackConfig(Policy):
     @field_validator("caller_id")
     @classmethod
     def _caller_id(cls, value: str) -> str:
-        from ivr.phones import parse_phone
+        from ivr.core.phones import parse_phone
 
         number = parse_phone(value)
         if number is None:

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 import yaml
 
-from ivr.exceptions import Conflict, IvrError
+from ivr.core.exceptions import Conflict, IvrError
 from ivr.flows.flow import Flow
 from ivr.flows.loader import config_data, from_data, load_file, parse
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from ivr import client_csv, directory, guard
 from ivr.admin import audit, clients
-from ivr.exceptions import ActionError, ImportRowsError
+from ivr.callers import client_csv, directory, guard
+from ivr.core.exceptions import ActionError, ImportRowsError
 from tests.helpers import UNKNOWN_CALLER, scripted_call
 
 HEADER = "client_id;company;agency;phones;contract_end\n"

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
-from pathlib import Path
 
 import pytest
 
 from ivr.admin import audit, flows
-from ivr.exceptions import ActionError, Conflict, FlowError
+from ivr.core.exceptions import ActionError, Conflict, FlowError
+from ivr.core.settings import PROJECT_ROOT
 from tests.conftest import PARIS
 from tests.helpers import scripted_call
 
-SHIPPED = (Path(__file__).resolve().parents[2] / "config" / "flow.yaml").read_text()
+SHIPPED = (PROJECT_ROOT / "config" / "flow.yaml").read_text()
 GREETING = "Bienvenue au support technique."
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from ivr.admin import audit, switches
-from ivr.exceptions import ActionError
+from ivr.core.exceptions import ActionError
 from tests.conftest import MONDAY_MORNING, PARIS
 from tests.helpers import scripted_call
 

@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from ivr import directory, dispatch
+from ivr.callers import directory
+from ivr.centre import dispatch
 from tests.browser.conftest import shot
-from tests.console.calls import agent_answers, conversation_ends, queued, ring_agent
 from tests.signin import PASSWORD, add_user
+from tests.web.console.calls import agent_answers, conversation_ends, queued, ring_agent
 
 LIVE = 5_000  # ms: the pages poll every second
 
@@ -91,8 +92,8 @@ def test_a_company_named_script_shows_as_text(app, client, validator, live_url, 
 
 def test_an_agent_sees_a_callback_arrive_live_and_cancels_it(app, live_url, page):
     """A callback asked meanwhile appears in the console without a reload; Cancel removes it."""
+    from callbacks import store as callbacks_store
     from callbacks.scheduling import ask_for
-    from ivr import callbacks_store
 
     service = app.extensions["ivr"]
     add_user(app, "ann", "agent", "sophie")

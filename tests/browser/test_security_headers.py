@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from ivr.headers import POLICY
+from ivr.web.headers import POLICY
 from tests.signin import PASSWORD, add_user
 
 EXPECTED = {

@@ -12,8 +12,8 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from callbacks import QUEUE
-from ivr.dispatch import JOB_QUEUE
-from ivr.jobs import HotlineSimpleWorker
+from ivr.centre.dispatch import JOB_QUEUE
+from ivr.centre.jobs import HotlineSimpleWorker
 from ivr.services import set_worker_hotline
 
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import requests
 
+from callbacks import store
 from callbacks.scheduling import ask_for
-from ivr import agents, records
-from ivr import callbacks_store as store
-from ivr.dispatch import sweep_once
+from ivr.centre import agents, records
+from ivr.centre.dispatch import sweep_once
+from ivr.local.simulator_local import LocalTwilio
 from ivr.services import set_worker_hotline
-from ivr.simulator_local import LocalTwilio
 from tests.callbacks.conftest import job_queues, run_jobs
 from tests.conftest import PARIS
 from tests.standin import hotline

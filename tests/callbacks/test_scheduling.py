@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from callbacks import store
 from callbacks.scheduling import ask_for
-from ivr import agents, live, queue
-from ivr import callbacks_store as store
-from ivr.dispatch import sweep_once
+from ivr import queue
+from ivr.centre import agents
+from ivr.centre.dispatch import sweep_once
+from ivr.flows import switches as live
 from ivr.queue import ms
 from tests.callbacks.conftest import run_jobs, scheduled
 from tests.conftest import PARIS
@@ -111,7 +113,7 @@ def test_a_cancelled_callback_is_not_woken(service, r):
 def test_a_simulated_calls_callback_is_kept_and_listed_but_never_dialled(r, env):
     from callbacks.scheduling import describe, wake
     from ivr import create_app
-    from ivr.clock import Clock
+    from ivr.core.clock import Clock
     from tests.helpers import scripted_call
 
     app = create_app({"CLOCK": Clock(FRIDAY_EVENING), "TRIAL": True, **env})  # as `ivr call`

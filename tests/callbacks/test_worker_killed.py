@@ -23,10 +23,10 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.suspension import resume, suspend
 
+from callbacks import store
 from callbacks.scheduling import ask_for
-from ivr import callbacks_store as store
-from ivr.dispatch import JOB_QUEUE, sweep_once
-from ivr.simulator_local import LocalTwilio
+from ivr.centre.dispatch import JOB_QUEUE, sweep_once
+from ivr.local.simulator_local import LocalTwilio
 from tests.helpers import TOKEN
 from tests.standin import ACCOUNT, hotline
 

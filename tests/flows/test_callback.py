@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from callbacks import QUEUE
+from callbacks import QUEUE, store
 from callbacks.scheduling import make_wake_jobs
-from ivr import agents, queue
-from ivr import callbacks_store as store
+from ivr import queue
+from ivr.centre import agents
 from ivr.queue import ms
 from tests.conftest import PARIS
 from tests.flows.test_queueing import in_queue, wait
@@ -224,7 +224,7 @@ def test_a_callback_node_needs_the_callbacks_section():
 def test_through_twilio_a_waiting_caller_presses_1_and_keeps_their_place(r, env, clock):
     import time
 
-    from ivr.simulator_local import LocalTwilio
+    from ivr.local.simulator_local import LocalTwilio
     from tests.standin import hotline
 
     def waiting() -> list[str]:

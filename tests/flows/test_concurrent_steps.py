@@ -17,9 +17,9 @@ import pytest
 import redis
 from redis.connection import Connection, UnixDomainSocketConnection
 
-from ivr import guard
+from ivr.callers import guard
+from ivr.core.settings import load_settings
 from ivr.services import Hotline
-from ivr.settings import load_settings
 from tests.helpers import ASK_ID, HOTLINE, INVALID, MENU_FR, UNKNOWN_CALLER, TwiML
 
 # run just before this process's compare-and-set reaches Redis: the other answer, in full

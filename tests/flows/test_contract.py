@@ -4,18 +4,18 @@ the day counted in the schedule's time zone, and the end date as the caller hear
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from ivr.directory import Client, Contract, client_summary, save_clients
+from ivr.callers.directory import Client, Contract, client_summary, save_clients
+from ivr.core.settings import PROJECT_ROOT
 from ivr.flows.call import Call, CallState
 from ivr.flows.loader import load_file
-from ivr.live import Live
+from ivr.flows.switches import Live
 from tests.conftest import MONDAY_MORNING, PARIS
 from tests.helpers import TwiML, scripted_call
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 FLOW = load_file(SHIPPED)
 MENU_FR = "Pour le support technique, tapez 1."
 MENU_EN = "For technical support, press 1."

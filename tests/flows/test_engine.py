@@ -4,16 +4,17 @@ language, announcements, emergency closure, voicemail."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import yaml
 
-from ivr import live, voicemail
+from ivr.callers import voicemail
+from ivr.core.settings import PROJECT_ROOT
+from ivr.flows import switches as live
 from ivr.flows.loader import from_data
 from tests.conftest import PARIS
 from tests.helpers import ASK_ID, Caller, TwiML, scripted_call
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 WELCOME = "Bienvenue au support technique."
 INVALID_CHOICE = "Ce choix n'est pas valide."
 NO_CHOICE = "Nous n'avons pas reçu votre choix."

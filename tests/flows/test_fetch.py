@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivr import guard, live
-from ivr.directory import Client, save_clients
+from ivr.callers import guard
+from ivr.callers.directory import Client, save_clients
+from ivr.flows import switches as live
 from ivr.flows.fetch import Fetch
 from tests.conftest import MONDAY_MORNING
 

@@ -3,15 +3,15 @@ without a question, every prompt complete in every language."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ivr.core.settings import PROJECT_ROOT
 from ivr.flows import graph
 from ivr.flows.schema import FlowConfig
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 
 
 def problems(change: Any) -> list[tuple[tuple[str, ...], str]]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import threading
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
 from twilio.request_validator import RequestValidator
 
-from ivr import guard
-from ivr.directory import Client, Contract, save_clients
+from ivr.callers import guard
+from ivr.callers.directory import Client, Contract, save_clients
+from ivr.core.settings import PROJECT_ROOT
 from ivr.flows.loader import from_data
 from tests.conftest import MONDAY_MORNING
 from tests.helpers import (
@@ -33,7 +33,7 @@ from tests.helpers import (
     signed_post,
 )
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 ASK_LICENCE = "Tapez les chiffres de votre numéro de licence, suivis de la touche dièse."
 SHARED_PHONE = "+33472000067"  # clients 1006 and 1007
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from ivr.cli import main
-from ivr.exceptions import FlowError
+from ivr.core.exceptions import FlowError
+from ivr.core.settings import PROJECT_ROOT
 from ivr.flows.loader import load_file, parse
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 
 
 def shipped_text() -> str:

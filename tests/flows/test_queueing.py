@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from ivr import agents, queue, records
+from ivr import queue
+from ivr.centre import agents, records
 from tests.conftest import MONDAY_MORNING, PARIS
 from tests.helpers import ACME_PHONE, Caller, TwiML
 

@@ -12,10 +12,10 @@ import pytest
 import redis
 from redis.connection import Connection, UnixDomainSocketConnection
 
-from ivr import guard
+from ivr.callers import guard
+from ivr.core.settings import load_settings
 from ivr.flows.loader import from_data
 from ivr.services import Hotline
-from ivr.settings import load_settings
 from tests.helpers import HOTLINE, INVALID, MENU_FR, TwiML
 
 ROUND_TRIPS: list[int] = []

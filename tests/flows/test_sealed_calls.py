@@ -138,11 +138,11 @@ def test_redis_down_mid_call_questions_that_read_nothing_are_still_answered(env,
     import subprocess
 
     from ivr import create_app
-    from ivr.redis_server import redis_executable
-    from ivr.twiml import APOLOGY
+    from ivr.core.redis_server import redis_executable
+    from ivr.flows.apology import APOLOGY
+    from tests.core.test_sentinel import free_port, wait_for
     from tests.flows.test_engine import WELCOME
     from tests.helpers import MENU_FR
-    from tests.test_sentinel import free_port, wait_for
 
     port = free_port()
     server = subprocess.Popen([redis_executable(), "--port", str(port), "--bind", "127.0.0.1",

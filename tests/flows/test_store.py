@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from ivr.core.settings import PROJECT_ROOT
 from ivr.flows.loader import load_file
 from ivr.flows.store import FlowStore, NoFlow, UnknownVersion
 from tests.conftest import MONDAY_MORNING
 
-SHIPPED = Path(__file__).resolve().parents[2] / "config" / "flow.yaml"
+SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 
 
 @pytest.fixture

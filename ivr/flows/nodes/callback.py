@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 
 from pydantic import Field, field_validator
 
-from ivr import callbacks_store
-from ivr.callback_policy import COSTLY, REASONS, Policy, spoken_end
+from callbacks import store as callbacks_store
+from callbacks.policy import COSTLY, REASONS, Policy, spoken_end
 from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef, QueueRef
-from ivr.speech import speak_window
+from ivr.flows.speech import speak_window
 
 if TYPE_CHECKING:
     from ivr.flows.call import Call

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from pydantic import Field, field_validator
 
 from ivr import queue
+from ivr.core.phones import parse_phone
 from ivr.flows.nodes.base import STAY, Node, NodeRef, PromptRef, QueueRef
-from ivr.phones import parse_phone
 
 if TYPE_CHECKING:
     from ivr.flows.call import Call

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from ivr.directory import Contract
+from ivr.callers.directory import Contract
 from ivr.flows.nodes.base import Node, NodeRef, ScheduleRef
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ivr import guard
-from ivr.directory import CLIENT_KEY, Client, client_summary
+from ivr.callers import guard
+from ivr.callers.directory import CLIENT_KEY, Client, client_summary
+from ivr.core.phones import mask
 from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef
-from ivr.phones import mask
 
 if TYPE_CHECKING:
     from ivr.flows.call import Call

@@ -1,0 +1,1 @@
+"""Who calls: the client directory and its CSV, the guard against guessing, voicemail."""

@@ -1,0 +1,60 @@
+"""The live board of the contact centre: each queue's callers, agents and figures of the day.
+
+Read by `ivr queues`, the agent console and the supervisor view; it reads through the
+owners of the data (queue, agents, records) and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+import redis
+
+from ivr import queue
+from ivr.centre import agents, records
+from ivr.core.phones import mask
+from ivr.queue import Rules
+
+
+def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], now: datetime,
+                tz: tzinfo, limit: int = 50) -> list[dict[str, Any]]:
+    """For each queue: callers waiting (in order), agents by state, the estimated wait for a
+    new caller, and today's figures."""
+    roster = agents.roster(r)
+    today = now.astimezone(tz).date()
+    view = []
+    for rules in every:
+        waiting = queue.waiting(r, rules.queue, limit)
+        staff = [p for p in roster if rules.skill in p.agent.skills]
+        states = Counter(p.state for p in staff)
+        staffed = sum(n for state, n in states.items() if state != "offline")
+        handled = queue.handle_times(r, rules.queue)
+        size = queue.size(r, rules.queue)
+        stats = records.day_stats(r, today, rules.queue)
+        answered = stats.get("answered", 0)
+        view.append({
+            "queue": rules.queue, "label": labels.get(rules.queue, rules.queue),
+            "size": size,
+            "longest_wait": queue.oldest_wait(r, rules.queue, now),
+            "waiting": [{
+                "position": n, "caller": mask(e.get("caller")), "client_id": e.get("client_id"),
+                "company": e.get("company"), "contract": e.get("contract"),
+                "waited": e.waited(now), "state": e.state, "trial": e.get("trial") == "1",
+                "kind": e.get("kind") or "call",  # a callback waits in the line too
+            } for n, e in enumerate(waiting, start=1)],
+            "agents": {state: sorted(p.id for p in staff if p.state == state)
+                       for state in agents.STATES},
+            "estimate": queue.estimate(size + 1, staffed, states.get("available", 0),
+                                       sum(handled) / len(handled) if handled else None),
+            "today": {
+                "offered": stats.get("offered", 0), "answered": answered,
+                "abandoned": stats.get("abandoned", 0), "overflow": stats.get("overflow", 0),
+                "service_level": round(stats.get("answered_in_time", 0) / answered, 3)
+                if answered else None,
+                "average_wait": round(stats.get("wait_sum", 0) / answered) if answered else None,
+            },
+        })
+    return view

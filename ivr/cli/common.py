@@ -1,0 +1,96 @@
+"""What the `ivr` commands share: time options and the service's parts."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from typing import Any
+
+import click
+import redis
+
+from ivr.core.clock import Clock, parse_instant
+from ivr.core.exceptions import ClockError, IvrError
+
+
+def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ClockError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def phone_keys(ctx: click.Context, param: click.Parameter,
+               value: tuple[str, ...]) -> tuple[str, ...]:
+    """`--press` values: keys a phone can send (0-9, *, #), or '-' for none."""
+    for keys in value:
+        if keys != "-" and not re.fullmatch(r"[0-9*#]+", keys):
+            raise click.BadParameter(f"{keys!r}: a phone sends only the keys 0-9, * and # "
+                                     "('-' for none)")
+    return value
+
+
+def hotline(clock: Clock | None = None) -> Any:
+    """The service's parts, for commands that work on Redis directly."""
+    from ivr.core.settings import load_settings
+    from ivr.services import Hotline
+
+    try:
+        service = Hotline(load_settings(), clock=clock)
+        service.redis.ping()  # before anything logs that Redis is away
+        service.prepare()
+        return service
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def as_option(command: Any) -> Any:
+    """`--as NAME`: the user an action is recorded under in the audit log."""
+    return click.option("--as", "by", default="system", show_default=True, metavar="NAME",
+                        help="User the action is recorded under in the audit log.")(command)
+
+
+def acting(service: Any, by: str) -> str:
+    """`--as NAME` checked: a known user, or the system user."""
+    from ivr.people import users
+
+    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
+        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
+    return by
+
+
+def describe(error: BaseException) -> str:
+    """One line for a user about an error no command expected; never empty (an exception may
+    carry no text: a bare TimeoutError, say: then its kind says what went wrong)."""
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, redis.RedisError):
+        where = os.environ.get("REDIS_URL") or "the embedded server (REDIS_URL unset)"
+        return (f"cannot reach Redis at {where} ({text.rstrip('.')}): start it, or set "
+                "REDIS_URL to one that runs")
+    if isinstance(error, IvrError):
+        return text
+    if isinstance(error, OSError):
+        what = error.strerror or text
+        if isinstance(error, TimeoutError) and what == "TimeoutError":
+            what = "timed out"
+        return what + (f": {error.filename}" if error.filename else "")
+    said = f": {text}" if text != type(error).__name__ else ", with no message"
+    return f"unexpected {type(error).__name__}{said} (run with --verbose for details)"
+
+
+class Commands(click.Group):
+    """The `ivr` group: an error that no command turned into a message becomes one line on
+    standard error and exit status 1; `--verbose` shows the traceback instead."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("verbose"):
+                raise
+            raise click.ClickException(" ".join(describe(exc).split())) from None

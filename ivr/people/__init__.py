@@ -1,0 +1,1 @@
+"""The people who sign in: users and their roles, and their sessions."""

@@ -1,0 +1,103 @@
+"""`ivr call --url` through the local Twilio stand-in: queues, hold, agents."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from ivr import queue
+from ivr.centre.dispatch import connect
+from ivr.cli import main
+from ivr.local.simulator_local import LocalTwilio, agent_of, outcome
+from ivr.services import set_worker_hotline
+from tests.standin import hotline
+
+ACME = "+33144001001"
+
+
+@pytest.fixture
+def served(r, env, clock) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (_app, local):
+        yield local.world.app_url
+
+
+def call_json(runner, *args: str) -> dict:  # type: ignore[no-untyped-def]
+    result = runner.invoke(main, ["call", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_call_waits_in_the_queue_until_hold_then_hangs_up(runner, served):
+    data = call_json(runner, "--url", served, "--from", ACME, "--press", "-", "--press", "1",
+                     "--press", "1", "--hold", "60")
+    assert data["outcome"] == {"type": "enqueue", "target": "technical_support"}
+    paths = [step["path"].split("?")[0] for step in data["steps"]]
+    assert paths[:4] == ["/voice/incoming", "/voice/step", "/voice/step", "/voice/step"]
+    assert paths[4:-1] == ["/voice/wait"] * (len(paths) - 5) and len(paths) >= 7  # a loop
+    assert data["steps"][4]["params"]["QueuePosition"] == "1"
+    # the caller hung up: Twilio tells the <Enqueue> action how the call left the queue
+    assert data["steps"][-1]["params"]["QueueResult"] == "hangup"
+
+
+def test_the_transcript_shows_the_wait(runner, served):
+    result = runner.invoke(main, ["call", "--url", served, "--from", ACME, "--press", "-",
+                                  "--press", "1", "--press", "1", "--hold", "30"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "= waiting in technical_support, position 1" in lines
+    assert ("  [fr-FR] Vous êtes en attente du support technique. Vous êtes en première position."
+            in lines)
+    assert lines[-1] == "= enqueue technical_support"
+
+
+def test_a_caller_ends_with_the_agent_who_went_available(runner, r, env, clock):
+    """Issue 6's demo: a waiting call ends with {"type": "agent", "target": <that agent>}."""
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
+        service = app.extensions["ivr"]
+        set_worker_hotline(service)
+
+        def agent_goes_available() -> None:  # what `ivr agents status sophie available` does
+            device = LocalTwilio(local.url)
+            device.set_phone("+33144002001", talk=None)  # Sophie hangs up below
+            for _ in range(3000):  # a loaded machine may take seconds
+                waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
+                # in Twilio's queue, and heard waiting (routing takes waiting callers only)
+                entry = queue.entry(service.redis, waiting[0]) if waiting else None
+                if entry is not None and entry.state == "waiting":
+                    break
+                time.sleep(0.01)
+            for held in service.change_presence("sophie", "available")[1]:
+                connect(held.entry, held.res)  # the routing job, run here
+            for event in device.follow(waiting[0]):
+                if event["type"] == "bridged":
+                    device.hangup_leg(waiting[0])
+
+        thread = threading.Thread(target=agent_goes_available, daemon=True)
+        thread.start()
+        try:
+            data = call_json(runner, "--url", local.world.app_url, "--from", ACME, "--press",
+                             "-", "--press", "1", "--press", "1", "--hold", "3000")
+        finally:
+            thread.join(timeout=5)
+            set_worker_hotline(None)
+    assert data["outcome"] == {"type": "agent", "target": "sophie"}
+    paths = [step["path"].split("?")[0] for step in data["steps"]]
+    assert "/voice/connect" in paths and paths[-1] == "/voice/dialed"
+    assert "/voice/whisper" not in paths  # the agent's side
+
+
+def test_outcomes_from_events():
+    bridged = {"type": "bridged", "to": "+33700000001", "url": "http://h/voice/whisper?agent=b"}
+    assert outcome([{"type": "enqueued", "queue": "q"}, bridged]) == {
+        "type": "agent", "target": "b"}
+    assert outcome([{**bridged, "url": None}]) == {"type": "dial", "target": "+33700000001"}
+    assert outcome([{"type": "dial", "targets": [{"target": "+331"}]},
+                    {"type": "enqueued", "queue": "q"}]) == {"type": "enqueue", "target": "q"}
+    assert outcome([{"type": "record", "url": "http://h/voice/step"}]) == {
+        "type": "record", "target": "http://h/voice/step"}
+    assert outcome([{**bridged, "leg": "CA1"}]) == {"type": "hangup", "target": None}
+    assert agent_of("/voice/whisper?e=2") is None
