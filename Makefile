@@ -12,8 +12,8 @@ NEWEST := .venv-newest
 export UV_PYTHON_DOWNLOADS := never
 
 # Debian packages each command needs
-RUN_PACKAGES := nginx-light
-TEST_PACKAGES := chromium nginx-light
+RUN_PACKAGES := nginx-light graphviz
+TEST_PACKAGES := chromium nginx-light graphviz
 BENCH_PACKAGES := nginx-light wrk
 
 .PHONY: install run test lint bench clean upgrade test-newest system-run system-test system-bench

@@ -95,8 +95,15 @@ def test_weekly_hours_flow_error_publish_emergency(app, page, live_url):
     page.fill("input[name=message]", "shorter welcome")
     page.click("button[value=publish]")
     expect(page.locator(".flash")).to_have_text("Saved version 3 and published it.")
-    expect(page.locator("svg.diagram g[data-node=greeting]")).to_be_visible()
+    expect(page.locator("svg.diagram g#node-greeting")).to_be_visible()
     assert scripted_call(app).said()[0] == "Bonjour, support technique."
+    # a box of the diagram opens its node in the editor, selected
+    page.click("svg.diagram g#node-identify a")
+    expect(page).to_have_url(re.compile(r"/admin/flow\?v=3&node=identify$"))
+    selected = page.evaluate("""() => { const t = document.querySelector('textarea');
+        return t.value.substring(t.selectionStart, t.selectionEnd); }""")
+    assert selected.strip() == "identify:"
+    page.goto(f"{live_url}/admin/flow")
 
     # the emergency closure, heard by the next call
     page.click("nav.sub >> text=Emergency & announcements")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -67,13 +68,18 @@ def flow_editor() -> ResponseReturnValue:
         form.source.data, form.base.data = revision.source, head
     try:
         shown = flows.check(form.source.data or "")
-        picture = svg(shown.config)
+        picture = svg(shown.config, _editor_link(head))
     except FlowError:
         picture = None
     marks = sorted({int(m.group(1)) for p in problems if (m := LINE.match(p))})
     return render_template("admin/flow.html", form=form, problems=problems, marks=marks,
                            head=head, published=store.published_number(),
                            diagram=picture), status
+
+
+def _editor_link(number: int | None) -> Callable[[str], str]:
+    """A node's box links to the editor of that version, at the node."""
+    return lambda name: url_for("admin.flow_editor", v=number, node=name)
 
 
 @bp.get("/flow/versions")
@@ -136,7 +142,8 @@ def flow_diagram() -> ResponseReturnValue:
     except IvrError as exc:
         refused(exc)
         return redirect(url_for("admin.flow_versions"))
-    return render_template("admin/diagram.html", number=number, diagram=svg(flow.config))
+    return render_template("admin/diagram.html", number=number,
+                           diagram=svg(flow.config, _editor_link(number)))
 
 
 @bp.route("/flow/try", methods=["GET", "POST"])
