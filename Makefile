@@ -66,7 +66,7 @@ test-newest: system-test $(UV)
 	$(call lint_with,$(NEWEST)/bin)
 	PATH=$(CURDIR)/$(NEWEST)/bin:$$PATH $(NEWEST)/bin/pytest
 
-# Options through make: `make bench BENCH_ARGS="--quick --only granian"` (see bench/README.md)
+# Options through make: `make bench BENCH_ARGS="--quick --only granian"` (see bench/README.md, docs/benchmarks.md)
 BENCH_ARGS ?=
 bench: system-bench $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -13,7 +13,7 @@ Every call dials the hotline from --from, presses --press keys, and hangs up aft
 simulated seconds in a queue. Reported: calls per second (calls ended / seconds from the first
 call to the last end), webhooks per second and their latency, the most calls active at once,
 outcomes, and errors (calls not started or not ended, webhooks not answered 200, application
-errors). Exit status 1 on any error. See bench/README.md.
+errors). Exit status 1 on any error. See docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -93,6 +93,6 @@ def nginx_command(config: Path) -> list[str]:
 
 def web_command(socket_path: Path, workers: int, target: str = "ivr.wsgi:app") -> list[str]:
     """granian on a unix socket, behind nginx. One Python thread per worker: more threads only
-    fight over the GIL (bench/README.md)."""
+    fight over the GIL (docs/benchmarks.md)."""
     return [sys.executable, "-m", "granian", "--interface", "wsgi", "--uds", str(socket_path),
             "--workers", str(workers), "--blocking-threads", "1", "--no-ws", target]

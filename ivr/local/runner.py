@@ -23,7 +23,7 @@ STOP_GRACE = 1.0  # seconds the parts get to stop on Ctrl-C before they are kill
 
 def web_command(host: str, port: int, workers: int, target: str = "ivr.wsgi:app") -> list[str]:
     """granian on a TCP port (the benchmark's server; `make run` puts nginx in front of it on a
-    unix socket, see ivr/local/proxy.py). One Python thread per worker (bench/README.md)."""
+    unix socket, see ivr/local/proxy.py). One Python thread per worker (docs/benchmarks.md)."""
     return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
             "--port", str(port), "--workers", str(workers), "--blocking-threads", "1",
             "--no-ws", target]
