@@ -3,6 +3,7 @@ Views only read the form and call `ivr.admin` actions; every page needs the admi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,22 @@ def form_errors(form: Any) -> None:
         label = "the form expired; reload the page" if field == "csrf_token" else field
         for error in errors:
             flash(f"{label}: {error}", "error")
+
+
+def act(form: Any, action: Callable[[], str]) -> bool:
+    """The one way a form is handled: valid, `action` runs and what it returns is flashed;
+    refused by the action (an IvrError), its problems are flashed; invalid, the form's field
+    errors are. True when the action was done."""
+    if not form.validate_on_submit():
+        form_errors(form)
+        return False
+    try:
+        message = action()
+    except IvrError as exc:
+        refused(exc)
+        return False
+    flash(message)
+    return True
 
 
 from ivr.web.admin import (  # noqa: E402  (the views register themselves on bp)

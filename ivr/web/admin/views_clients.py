@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from ivr.admin import clients
 from ivr.callers import directory, guard
-from ivr.core.exceptions import ImportRowsError, IvrError
-from ivr.web.admin import bp, by, form_errors, problems_of, refused, service
+from ivr.core.exceptions import ImportRowsError
+from ivr.web.admin import act, bp, by, form_errors, problems_of, service
 from ivr.web.admin.forms import ImportForm, UnlockForm
 
 MAX_SHOWN = 200
@@ -60,12 +60,6 @@ def client_page(client_id: str) -> ResponseReturnValue:
 @bp.post("/clients/unlock")
 def unlock() -> ResponseReturnValue:
     form = UnlockForm()
-    if form.validate_on_submit():
-        try:
-            number = clients.unlock_number(service(), form.number.data or "", by())
-            flash(f"{number} unlocked.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: f"{clients.unlock_number(service(), form.number.data or '', by())} "
+                      "unlocked.")
     return redirect(url_for("admin.clients_page") + "#locked")

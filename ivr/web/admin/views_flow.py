@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from ivr.admin import flows, switches
 from ivr.core.exceptions import Conflict, FlowError, IvrError
 from ivr.flows.store import UnknownRevision
-from ivr.web.admin import bp, by, form_errors, local, problems_of, refused, service
+from ivr.web.admin import act, bp, by, form_errors, local, problems_of, refused, service
 from ivr.web.admin.diagram import svg
 from ivr.web.admin.forms import FlowForm, TryForm, VersionForm
 
@@ -94,28 +94,21 @@ def flow_versions() -> ResponseReturnValue:
 @bp.post("/flow/publish")
 def flow_publish() -> ResponseReturnValue:
     form = VersionForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.publish(service(), form.number.data or 0, by(), form.expect.data)
-            flash(f"Version {revision.number} published: new calls start on it.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+
+    def publish() -> str:
+        revision = flows.publish(service(), form.number.data or 0, by(), form.expect.data)
+        return f"Version {revision.number} published: new calls start on it."
+
+    act(form, publish)
     return redirect(url_for("admin.flow_versions"))
 
 
 @bp.post("/flow/rollback")
 def flow_rollback() -> ResponseReturnValue:
     form = VersionForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.rollback(service(), form.number.data, by())
-            flash(f"Rolled back: version {revision.number} is published again.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: f"Rolled back: version "
+                      f"{flows.rollback(service(), form.number.data, by()).number} "
+                      "is published again.")
     return redirect(url_for("admin.flow_versions"))
 
 

@@ -8,9 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ivr.admin import flows, switches
-from ivr.core.exceptions import IvrError
+from ivr.flows.store import Revision
 from ivr.hours import WEEKDAYS
-from ivr.web.admin import bp, by, form_errors, local, refused, service
+from ivr.web.admin import act, bp, by, form_errors, local, service
 from ivr.web.admin.forms import (
     AnnouncementForm,
     ClosureForm,
@@ -57,6 +57,10 @@ def hours() -> ResponseReturnValue:
         months=_months(schedule.calendar(today, CALENDAR_DAYS, "fr")), today=today)
 
 
+def version_published(revision: Revision) -> str:
+    return f"version {revision.number} is published."
+
+
 def _back(name: str) -> ResponseReturnValue:
     return redirect(url_for("admin.hours", schedule=name))
 
@@ -64,47 +68,25 @@ def _back(name: str) -> ResponseReturnValue:
 @bp.post("/hours/<name>/weekly")
 def hours_weekly(name: str) -> ResponseReturnValue:
     form = WeeklyForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.set_weekly_hours(service(), name, form.weekly(), by(),
-                                              form.expect.data)
-            flash(f"Weekly hours of {name} saved: version {revision.number} is published.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: f"Weekly hours of {name} saved: " + version_published(
+        flows.set_weekly_hours(service(), name, form.weekly(), by(), form.expect.data)))
     return _back(name)
 
 
 @bp.post("/hours/<name>/closures")
 def closure_add(name: str) -> ResponseReturnValue:
     form = ClosureForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.add_closure(service(), name, form.first.data,
-                                         form.last.data, form.reason.data or "", by(),
-                                         form.from_time.data, form.to_time.data,
-                                         form.expect.data)
-            flash(f"Closure added: version {revision.number} is published.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: "Closure added: " + version_published(flows.add_closure(
+        service(), name, form.first.data, form.last.data, form.reason.data or "", by(),
+        form.from_time.data, form.to_time.data, form.expect.data)))
     return _back(name)
 
 
 @bp.post("/hours/<name>/closures/remove")
 def closure_remove(name: str) -> ResponseReturnValue:
     form = IndexForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.remove_closure(service(), name, form.index.data or 0, by(),
-                                            form.expect.data)
-            flash(f"Closure removed: version {revision.number} is published.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: "Closure removed: " + version_published(flows.remove_closure(
+        service(), name, form.index.data or 0, by(), form.expect.data)))
     return _back(name)
 
 
@@ -125,15 +107,12 @@ def live() -> ResponseReturnValue:
 @bp.post("/live/emergency")
 def emergency_set() -> ResponseReturnValue:
     form = EmergencyForm()
-    if form.validate_on_submit():
-        try:
-            switches.set_emergency(service(), local(form.until.data),
-                                   form.reason.data or "", by())
-            flash("Emergency closure set: callers hear that the line is closed.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+
+    def set_it() -> str:
+        switches.set_emergency(service(), local(form.until.data), form.reason.data or "", by())
+        return "Emergency closure set: callers hear that the line is closed."
+
+    act(form, set_it)
     return redirect(url_for("admin.live"))
 
 
@@ -152,16 +131,14 @@ def emergency_end() -> ResponseReturnValue:
 def announcement_set() -> ResponseReturnValue:
     form = AnnouncementForm()
     form.name.choices = switches.announcement_names(service())
-    if form.validate_on_submit():
+
+    def set_it() -> str:
         texts = {"fr": form.text_fr.data or "", "en": form.text_en.data or ""}
-        try:
-            switches.set_announcement(service(), form.name.data or "", texts,
-                                      local(form.until.data), by())
-            flash(f"Announcement {form.name.data} is played.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+        switches.set_announcement(service(), form.name.data or "", texts,
+                                  local(form.until.data), by())
+        return f"Announcement {form.name.data} is played."
+
+    act(form, set_it)
     return redirect(url_for("admin.live"))
 
 
@@ -197,33 +174,19 @@ def prompts() -> ResponseReturnValue:
 @bp.post("/prompts")
 def prompt_set() -> ResponseReturnValue:
     form = PromptForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.set_prompt(service(), form.name.data or "", form.lang.data or "",
-                                        form.text.data or "", by(), form.expect.data)
-            flash(f"Prompt {form.name.data} ({form.lang.data}) saved: version "
-                  f"{revision.number} is published.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: f"Prompt {form.name.data} ({form.lang.data}) saved: " + version_published(
+        flows.set_prompt(service(), form.name.data or "", form.lang.data or "",
+                         form.text.data or "", by(), form.expect.data)))
     return redirect(url_for("admin.prompts") + f"#prompt-{form.name.data}")
 
 
 @bp.post("/queues")
 def queue_set() -> ResponseReturnValue:
     form = QueueForm()
-    if form.validate_on_submit():
-        try:
-            revision = flows.set_queue(
-                service(), form.name.data or "", by(), form.expect.data,
-                label=form.label.data, wait_prompt=form.wait_prompt.data,
-                hold_music=form.hold_music.data, max_size=form.max_size.data,
-                max_wait=form.max_wait.data, agent_timeout=form.agent_timeout.data,
-                wrapup=form.wrapup.data)
-            flash(f"Queue {form.name.data} saved: version {revision.number} is published.")
-        except IvrError as exc:
-            refused(exc)
-    else:
-        form_errors(form)
+    act(form, lambda: f"Queue {form.name.data} saved: " + version_published(flows.set_queue(
+        service(), form.name.data or "", by(), form.expect.data,
+        label=form.label.data, wait_prompt=form.wait_prompt.data,
+        hold_music=form.hold_music.data, max_size=form.max_size.data,
+        max_wait=form.max_wait.data, agent_timeout=form.agent_timeout.data,
+        wrapup=form.wrapup.data)))
     return redirect(url_for("admin.prompts") + "#queues")
