@@ -111,15 +111,18 @@ def ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _reservations(raw: Iterable[Sequence[Any]]) -> tuple[Reservation, ...]:
-    return tuple(Reservation(*(_text(v) for v in item)) for item in raw or ())
+def reservations_of(raw: Iterable[Sequence[Any]]) -> tuple[Reservation, ...]:
+    """The reservations a script returned (agent, entry, ... as text)."""
+    return tuple(Reservation(*(text_of(v) for v in item)) for item in raw or ())
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A value of a script's reply as text, whether the connection decodes or not."""
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _rules_args(rules: Iterable[Rules]) -> list[object]:
+def rules_args(rules: Iterable[Rules]) -> list[object]:
+    """The queues' rules as the routing scripts take them, flattened."""
     return [arg for rule in rules for arg in rule.args()]
 
 
@@ -219,15 +222,15 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
     """
     raw = _WAIT(r, entry, ms(now), RESERVE_GRACE * 1000, rules.max_wait * 1000,
                 rules.reminder * 1000, rules.queue, rules.skill, rules.agency_first * 1000)
-    state = _text(raw[0])
+    state = text_of(raw[0])
     if state in ("unknown", "overflow"):
-        return WaitStatus(state, _text(raw[1]) if len(raw) > 1 else "")
+        return WaitStatus(state, text_of(raw[1]) if len(raw) > 1 else "")
     rank, size, staffed, available, total, count, remind = (int(v) for v in raw[2:9])
     position = rank + 1 if rank >= 0 else None
     return WaitStatus(
-        state, _text(raw[1]), position, size, staffed, available,
+        state, text_of(raw[1]), position, size, staffed, available,
         estimate(position, staffed, available, total / count if count else None),
-        bool(remind), _reservations(raw[9]),
+        bool(remind), reservations_of(raw[9]),
     )
 
 
@@ -257,7 +260,7 @@ def hold(r: redis.Redis, entry: str) -> str:
     """A waiting caller pressed the callback key: their place in the line is kept for their
     callback (`held`, routed to nobody) until it is made, or they hang up. Returns the new
     state; a caller already being put through to an agent stays as they are."""
-    return _text(_HOLD(r, entry))
+    return text_of(_HOLD(r, entry))
 
 
 def fetch_state(pipe: redis.client.Pipeline, entry: str) -> None:
@@ -266,7 +269,7 @@ def fetch_state(pipe: redis.client.Pipeline, entry: str) -> None:
 
 
 def parse_state(raw: Any) -> str:
-    return _text(raw) if raw else ""
+    return text_of(raw) if raw else ""
 
 
 # -- taking a caller out of the queue to an agent --------------------------------------------
@@ -286,7 +289,7 @@ def connect(r: redis.Redis, entry: str, res: str, now: datetime, ring: int) -> s
     """The call reached our connect URL: the agent held for it, or None if the reservation
     is no longer valid (released as late, or the caller left)."""
     raw = _CONNECT(r, entry, res, ms(now), (ring + RING_GRACE) * 1000)
-    return _text(raw[1]) if _text(raw[0]) == "connecting" else None
+    return text_of(raw[1]) if text_of(raw[0]) == "connecting" else None
 
 
 _ANSWER = Script("""
@@ -350,8 +353,8 @@ def dialed(r: redis.Redis, entry: str, res: str, status: str, duration: int, now
     (the caller hung up while it rang), `requeued` (the agent did not answer: they go offline
     with the reason, the caller keeps their place) or `stale` (a repeated or late report)."""
     raw = _DIALED(r, entry, res, ms(now), status, duration, rules.wrapup,
-                  RESERVE_GRACE * 1000, *_rules_args(every))
-    return _text(raw[0]), _reservations(raw[1])
+                  RESERVE_GRACE * 1000, *rules_args(every))
+    return text_of(raw[0]), reservations_of(raw[1])
 
 
 _ENDED = Script("""
@@ -380,8 +383,8 @@ def ended(r: redis.Redis, entry: str, now: datetime, outcome: str, rules: Rules 
     done with `outcome` unless it was already bridged (answered) or sent to overflow; an
     agent held for it is freed. Returns the state it was in and any new reservations."""
     wrapup = rules.wrapup if rules else 0
-    raw = _ENDED(r, entry, ms(now), outcome, wrapup, RESERVE_GRACE * 1000, *_rules_args(every))
-    return _text(raw[0]), _reservations(raw[1])
+    raw = _ENDED(r, entry, ms(now), outcome, wrapup, RESERVE_GRACE * 1000, *rules_args(every))
+    return text_of(raw[0]), reservations_of(raw[1])
 
 
 _ROUTE = Script("""
@@ -391,7 +394,7 @@ return route_all(3, tonumber(ARGV[1]), tonumber(ARGV[2]))
 
 def route(r: redis.Redis, now: datetime, every: Iterable[Rules]) -> tuple[Reservation, ...]:
     """Route every queue: ended wrap-ups become available, late reservations are released."""
-    return _reservations(_ROUTE(r, ms(now), RESERVE_GRACE * 1000, *_rules_args(every)))
+    return reservations_of(_ROUTE(r, ms(now), RESERVE_GRACE * 1000, *rules_args(every)))
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -19,14 +19,14 @@ import redis
 from callbacks.policy import Policy
 from callbacks.store.records import LIBS, SCHED_KEY, WATCH_KEY
 from ivr.core.lua import Script
-from ivr.queue import ENTRY_TTL, _text, ms
+from ivr.queue import ENTRY_TTL, ms, text_of
 
 SCHED_GRACE = 60  # seconds a scheduled callback may be late before the sweeper wakes it
 SETTLE_EVERY = 300  # seconds between checks of a connected callback whose reports were lost
 
 
 def _moment(value: object) -> datetime | None:
-    text = _text(value) if value else ""
+    text = text_of(value) if value else ""
     return datetime.fromtimestamp(int(text) / 1000, UTC) if text.isdigit() else None
 
 
@@ -51,7 +51,7 @@ def wake(r: redis.Redis, cb_id: str, now: datetime, *, open_now: bool, next_open
     or scheduled again at `next_open` when closed. Returns the state and when it is due; a
     wake before its time ('early') or of a callback no longer scheduled changes nothing."""
     raw = _WAKE(r, cb_id, ms(now), "1" if open_now else "0", ms(next_open), score, ENTRY_TTL)
-    return _text(raw[0]), _moment(raw[1])
+    return text_of(raw[0]), _moment(raw[1])
 
 
 _START = Script("""
@@ -67,8 +67,8 @@ def start(r: redis.Redis, cb_id: str, res: str, now: datetime, watch: datetime,
     ('stale', 0) otherwise. The sweeper looks at it again at `watch`; the agent stays held
     until `hold`."""
     raw = _START(r, cb_id, res, ms(now), ms(watch), ms(hold))
-    outcome = _text(raw[0])
-    return outcome, int(_text(raw[1])) if outcome == "dial" else 0
+    outcome = text_of(raw[0])
+    return outcome, int(text_of(raw[1])) if outcome == "dial" else 0
 
 
 _DIALLED = Script("""
@@ -95,7 +95,7 @@ return 'connected'
 
 def pressed(r: redis.Redis, cb_id: str, res: str, now: datetime, watch: datetime) -> bool:
     """The client answered and pressed 1: they are put through to the agent held for them."""
-    return _text(_PRESSED(r, cb_id, res, ms(now), ms(watch))) == "connected"
+    return text_of(_PRESSED(r, cb_id, res, ms(now), ms(watch))) == "connected"
 
 
 _FAILED = Script("""
@@ -122,7 +122,7 @@ def attempt_failed(r: redis.Redis, cb_id: str, res: str, now: datetime, reason: 
     agent is freed, and the callback is scheduled again after the policy's delay, or failed
     when no attempt is left. ('stale', None) if that attempt was settled already."""
     raw = _FAILED(r, cb_id, res, ms(now), reason, *policy.retry_delays)
-    return _text(raw[0]), _moment(raw[1])
+    return text_of(raw[0]), _moment(raw[1])
 
 
 _SETTLE = Script("""
@@ -150,7 +150,7 @@ return 'connected'
 def settle(r: redis.Redis, cb_id: str, now: datetime) -> str:
     """A connected callback follows its entry: completed once the entry is done (answered,
     abandoned), due again when the agent did not answer (the entry is back at its place)."""
-    return _text(_SETTLE(r, cb_id, ms(now), SETTLE_EVERY * 1000))
+    return text_of(_SETTLE(r, cb_id, ms(now), SETTLE_EVERY * 1000))
 
 
 # -- what the sweeper looks at ---------------------------------------------------------------

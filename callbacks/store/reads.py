@@ -20,7 +20,7 @@ from callbacks.store.records import (
     Callback,
 )
 from ivr.core.lua import Script
-from ivr.queue import _text, ms
+from ivr.queue import ms, text_of
 
 KEEP_DAYS = 30
 
@@ -97,7 +97,7 @@ def fetch_pending(pipe: redis.client.Pipeline, number: str | None, client_id: st
 def parse_pending(raw: Any) -> Callback | None:
     if not raw:
         return None
-    cb_id, state, due, schedule = (_text(v) if v else "" for v in raw)
+    cb_id, state, due, schedule = (text_of(v) if v else "" for v in raw)
     return Callback(cb_id, {"state": state, "due": due, "schedule": schedule})
 
 

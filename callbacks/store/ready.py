@@ -19,7 +19,7 @@ import redis
 
 from callbacks.store.records import LIBS
 from ivr.core.lua import Script
-from ivr.queue import Reservation, _text, ms
+from ivr.queue import Reservation, ms, text_of
 
 READY_KEY = "ivr:cb:ready"
 PLACER_KEY = "ivr:cb:placer"
@@ -125,12 +125,12 @@ def take(r: redis.Redis, now: datetime, watch: datetime, hold: datetime,
                 *schedules)
     claims = []
     for item in raw[1]:
-        cb_id, res, outcome, detail, number = (_text(v) if v else "" for v in item)
+        cb_id, res, outcome, detail, number = (text_of(v) if v else "" for v in item)
         claims.append(Claim(
             cb_id, res, outcome, number, attempt=int(detail) if outcome == "dial" else 0,
             opens=datetime.fromtimestamp(int(detail) / 1000, UTC)
             if outcome == "closed" else None))
-    return Taken(tuple(claims), _text(raw[0]) if raw[0] else "")
+    return Taken(tuple(claims), text_of(raw[0]) if raw[0] else "")
 
 
 _DIALLED = Script("""

@@ -12,7 +12,7 @@ import redis
 
 from callbacks.policy import Policy
 from ivr.core.lua import Script
-from ivr.queue import ENTRY_TTL, RESERVE_GRACE, Reservation, Rules, _reservations, _text, ms
+from ivr.queue import ENTRY_TTL, RESERVE_GRACE, Reservation, Rules, ms, reservations_of, text_of
 
 RECORD_KEY = "ivr:cb:r:{}"
 HISTORY_KEY = "ivr:cb:h:{}"
@@ -221,11 +221,11 @@ def request(r: redis.Redis, ask: Request, policy: Policy, now: datetime, *, open
                    CAP_KEY.format(day, ask.number), 2 * 86400, "1" if open_now else "0",
                    ms(due), score, ask.from_entry, ENTRY_TTL, ask.skill,
                    rules.agency_first * 1000 if rules else 0, RESERVE_GRACE * 1000, *pairs)
-    status, cb_id, state, when = (_text(v) if v else "" for v in raw[:4])
+    status, cb_id, state, when = (text_of(v) if v else "" for v in raw[:4])
     if status == "refused":
         return Outcome("refused", refused=state, number=ask.number), ()
     moment = datetime.fromtimestamp(int(when) / 1000, UTC) if when.isdigit() else None
-    return Outcome(status, cb_id, state, moment, number=ask.number), _reservations(raw[4])
+    return Outcome(status, cb_id, state, moment, number=ask.number), reservations_of(raw[4])
 
 
 def jobless(r: redis.Redis, limit: int = 500) -> list[tuple[str, str, datetime]]:
@@ -271,7 +271,7 @@ def cancel(r: redis.Redis, cb_id: str, now: datetime, by: str) -> tuple[bool, st
     if not cb_id.isdigit() or len(cb_id) > 18:
         return False, "unknown"
     done, state = _CANCEL(r, cb_id, ms(now), by)
-    return bool(done), _text(state)
+    return bool(done), text_of(state)
 
 
 def cancel_on(pipe: redis.client.Pipeline, cb_id: str, now: datetime, by: str) -> None:

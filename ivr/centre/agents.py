@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ivr.core.exceptions import IvrError
 from ivr.core.lua import Script
 from ivr.core.phones import parse_phone
-from ivr.queue import RESERVE_GRACE, Reservation, Rules, _reservations, _rules_args, _text, ms
+from ivr.queue import RESERVE_GRACE, Reservation, Rules, ms, reservations_of, rules_args, text_of
 
 AGENT_KEY = "ivr:agent:{}"
 AGENTS_KEY = "ivr:agents"
@@ -167,7 +167,7 @@ def save(r: redis.Redis, agent: Agent, now: datetime,
     fields = {"name": agent.name, "skills": ",".join(agent.skills), "agency": agent.agency,
               "reach": agent.reach, "lang": agent.lang}
     pairs = [item for pair in fields.items() for item in pair]
-    result = _text(_SAVE(r, agent.id, fields["skills"], ms(now), *pairs))
+    result = text_of(_SAVE(r, agent.id, fields["skills"], ms(now), *pairs))
     if result == "busy":
         raise AgentError(f"agent {agent.id} is on a call: change their skills after it")
     return result
@@ -189,7 +189,7 @@ return 'removed'
 
 
 def remove(r: redis.Redis, agent_id: str) -> None:
-    result = _text(_REMOVE(r, agent_id))
+    result = text_of(_REMOVE(r, agent_id))
     if result == "unknown":
         raise AgentError(f"no agent {agent_id!r}")
     if result == "busy":
@@ -242,13 +242,13 @@ def set_state(r: redis.Redis, agent_id: str, state: str, now: datetime, every: I
         raise AgentError(f"state must be one of {', '.join(SETTABLE)}, got {state!r}"
                          + (" (calls set it)" if state in STATES else ""))
     raw = _PRESENCE(r, agent_id, state, ms(now), reason, RESERVE_GRACE * 1000,
-                    *_rules_args(every))
-    previous = _text(raw[0])
+                    *rules_args(every))
+    previous = text_of(raw[0])
     if previous == "unknown":
         raise AgentError(f"no agent {agent_id!r}")
     if previous == "oncall":
         raise AgentError(f"agent {agent_id} is on a call: available after it")
-    return previous, _reservations(raw[1])
+    return previous, reservations_of(raw[1])
 
 
 # -- demo data and files ---------------------------------------------------------------------
