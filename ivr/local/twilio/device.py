@@ -11,7 +11,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ivr.local.twilio.dialing import hang_up_far_end
+from ivr.local.twilio.dialling import hang_up_far_end
 from ivr.local.twilio.model import Call, HungUp, Phone
 from ivr.local.twilio.rest import hooks, world
 from ivr.local.twilio.runner import start_inbound

@@ -162,7 +162,7 @@ class Runner:
             if call.hangup_at is None:
                 call.hangup_at, call.hangup_by = call.sim_created + TIME_LIMIT, "limit"
             if call.direction == "outbound-api":
-                from ivr.local.twilio.dialing import ring_outbound
+                from ivr.local.twilio.dialling import ring_outbound
 
                 if not ring_outbound(self):
                     return

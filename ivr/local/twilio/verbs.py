@@ -192,7 +192,7 @@ def _enqueue(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
 
 
 def _dial(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
-    from ivr.local.twilio.dialing import dial
+    from ivr.local.twilio.dialling import dial
 
     return dial(run, verb, doc)
 
