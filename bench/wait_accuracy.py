@@ -14,7 +14,8 @@ last 200 handle times) is given to `ivr.waits.estimate_wait` and to the rival pr
 - `queue_length`: position / staffed x mean handle time (Ibrahim & Whitt's QL);
 - `head_of_line`: the wait so far of the caller at the head of the line, x position / line;
 - `last_to_enter`: the wait of the last caller who reached an agent, x position / line;
-- `residual`: `estimate_wait` (queue length with the busy agents' residual service);
+- `residual`: `estimate_wait` (queue length with the busy agents' residual service, and the
+  callers ahead who will hang up, from the patience estimated on the last 200 who left);
 - `said`: `residual` after the never-rising rule (`ivr.waits.steady`), what the caller hears.
 
 A prediction is right when within 30% or 60 s of the wait the caller then had; callers who hang
@@ -81,6 +82,8 @@ def simulate(p: Params) -> dict[str, Any]:
     rate = p.load * p.agents / p.handle
     talking: list[float | None] = [None] * p.agents  # start of each agent's call
     handled: deque[float] = deque(maxlen=KEEP)
+    # callers who left the line (served or hung up): time in it, and whether they hung up
+    outcomes: deque[tuple[float, bool]] = deque(maxlen=KEEP)
     line: deque[Caller] = deque()
     events: list[tuple[float, int, str, Any]] = []
     seq = 0
@@ -103,8 +106,11 @@ def simulate(p: Params) -> dict[str, Any]:
         position = waiting.index(caller) + 1
         busy = [now - t for t in talking if t is not None]
         times = list(handled)
+        hung_up = sum(1 for _, gone in outcomes if gone)
+        # exponential patience, estimated as a live queue would: time at risk / hang-ups
+        patience = sum(w for w, _ in outcomes) / hung_up if hung_up else 0.0
         snapshot = Snapshot(position=position, staffed=p.agents, available=p.agents - len(busy),
-                            busy_elapsed=busy, handle_times=times)
+                            busy_elapsed=busy, handle_times=times, patience=patience)
         residual = estimate_wait(snapshot)
         if residual is None:
             return
@@ -157,6 +163,7 @@ def simulate(p: Params) -> dict[str, Any]:
             if not what.gone and what in line:
                 what.gone = True
                 counts["abandoned"] += 1
+                outcomes.append((now - what.arrived, True))
         elif kind == "end":
             handled.append(now - talking[what])  # type: ignore[operator]
             talking[what] = None
@@ -166,6 +173,7 @@ def simulate(p: Params) -> dict[str, Any]:
                 caller = line.popleft()
                 caller.gone = True
                 last_entered_wait = now - caller.arrived
+                outcomes.append((last_entered_wait, False))
                 served(caller, now)
                 start(what, now)
     return {"params": vars(p), "counts": counts, "first": _scores(results[True], rights[True]),
@@ -190,7 +198,8 @@ def grid(base: Params, processes: int) -> list[dict[str, Any]]:
 def markdown(rows: list[dict[str, Any]]) -> str:
     """The docs' table: share of first announcements right, per predictor and cell."""
     names = ("naive", "queue_length", "head_of_line", "last_to_enter", "residual")
-    out = ["| agents | load | cv | abandon | " + " | ".join(names) + " | residual, later | said, later |",
+    out = ["| agents | load | cv | abandon | " + " | ".join(names)
+           + " | residual, later | said, later |",
            "|---:|---:|---:|:---:|" + "---:|" * (len(names) + 2)]
     for row in rows:
         q, first, later = row["params"], row["first"], row["later"]

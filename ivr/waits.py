@@ -1,4 +1,4 @@
-"""Wait estimates: how long a waiting caller still has to wait, and how to say it.
+"""Wait estimates: how long a waiting caller still has to wait, and what figure to say.
 
 One pure function of a snapshot (no Redis, no Flask), so that a simulation can build the same
 snapshot as a live queue and score it (`bench/wait_accuracy.py`, figures in docs/waits.md).
@@ -8,7 +8,7 @@ The predictor is the queue-length predictor refined with the busy agents' residu
 (k - a)-th departure among the agents serving the queue. Each busy agent's next departure is
 drawn from the recent handle times that are longer than what they have talked already; after
 it, the agent serves the next caller ahead. The estimate is the time t at which the expected
-number of departures reaches k - a:
+number of departures reaches k - a - 0.3 (near the median of that departure's time):
 
     D(t) = sum over agents i of  P(R_i <= t) + E[(t - R_i)+] / E[S]
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 _PRECISION = 1.0  # seconds: the bisection stops there (nobody hears seconds)
+_MEDIAN_SHIFT = 0.3  # departures: a Poisson count of mean k - 0.3 reaches k half the time
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Snapshot:
     already. Staffed agents neither available nor on a call (ringing, wrap-up, break) are
     taken as about to start a call. `share` is the part of those agents' work that goes to
     this queue (1.0 when they serve no other queue with callers waiting): an agent of two
-    busy queues frees up for this one only part of the time.
+    busy queues frees up for this one only part of the time. With `patience`, some callers
+    ahead hang up before their turn, and fewer departures are needed.
     """
 
     position: int  # 1 = the next caller to be answered
@@ -45,6 +47,7 @@ class Snapshot:
     busy_elapsed: list[float] = field(default_factory=list)
     handle_times: list[float] = field(default_factory=list)  # recent, oldest first
     share: float = 1.0
+    patience: float = 0.0  # mean seconds callers wait before hanging up; 0: unknown or never
 
 
 def estimate_wait(snapshot: Snapshot) -> float | None:
@@ -66,16 +69,31 @@ def estimate_wait(snapshot: Snapshot) -> float | None:
     def departures(t: float) -> float:
         return share * sum(model.departures(e, t) for e in elapsed)
 
+    def short(t: float) -> bool:
+        return departures(t) < _ahead(needed, t, s.patience)
+
     low, high = 0.0, max(model.mean, 1.0)
-    while departures(high) < needed:
+    while short(high):
         high *= 2
     while high - low > _PRECISION:
         mid = (low + high) / 2
-        if departures(mid) < needed:
+        if short(mid):
             low = mid
         else:
             high = mid
     return round(high, 1)
+
+
+def _ahead(needed: int, t: float, patience: float) -> float:
+    """Departures the caller needs by `t`: the callers ahead who are still there, and theirs.
+
+    With exponential patience, a caller ahead who would wait about half of `t` is still
+    waiting with probability exp(-t / 2 / patience).
+    """
+    still = needed if patience <= 0 else 1 + (needed - 1) * math.exp(-t / 2 / patience)
+    # the median of the needed-th departure, not its mean: the ±30% a caller judges us by is
+    # met more often there when handle times are skewed (measured: bench/wait_accuracy.py)
+    return still - _MEDIAN_SHIFT
 
 
 class _Service:
@@ -139,28 +157,3 @@ def steady(last: Said | None, seconds: float, position: int, staffed: int) -> fl
     if position <= last.position and staffed >= last.staffed:
         return min(seconds, last.seconds)
     return seconds
-
-
-_WORDS = {
-    "fr": {"under": "moins d'une minute", "one": "environ 1 minute",
-           "about": "environ {} minutes", "between": "entre {} et {} minutes"},
-    "en": {"under": "less than a minute", "one": "about 1 minute",
-           "about": "about {} minutes", "between": "between {} and {} minutes"},
-}
-
-
-def speak_wait(seconds: float, lang: str, low: float | None = None,
-               high: float | None = None) -> str:
-    """A wait as people say it: 'moins d'une minute', 'environ 5 minutes', 'entre 10 et 15
-    minutes' when the range `low`-`high` is wider than 4 minutes; above 10 minutes, steps of 5."""
-    words = _WORDS.get(lang, _WORDS["fr"])
-    if seconds < 60:
-        return words["under"]
-    minutes = seconds / 60
-    if minutes >= 10 and low is not None and high is not None and high - low > 4 * 60:
-        bottom = int(minutes // 5 * 5)
-        return words["between"].format(bottom, bottom + 5)
-    rounded = round(minutes) if minutes < 10 else int(5 * round(minutes / 5))
-    if rounded <= 1:
-        return words["one"]
-    return words["about"].format(rounded)
