@@ -10,7 +10,6 @@ by priority, then arrival, so enqueue, leave, position and "who is next" are O(l
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,9 @@ from typing import Any
 
 import redis
 
+from ivr import waits
 from ivr.core.lua import Script
+from ivr.waits import Said, Snapshot, estimate_wait, steady
 
 ENTRY_KEY = "ivr:q:e:{}"
 LINE_KEY = "ivr:q:line:{}"
@@ -105,6 +106,7 @@ class WaitStatus:
     estimate: int | None = None  # seconds, None when it cannot be estimated
     remind: bool = False  # time to say the position again
     reservations: tuple[Reservation, ...] = ()
+    spread: tuple[float, float] | None = None  # a plausible range around the estimate (s)
 
 
 def ms(moment: datetime) -> int:
@@ -205,12 +207,16 @@ if state == 'waiting' and (not reminded or now - tonumber(reminded) >= reminder)
   remind = 1
   redis.call('HSET', key, 'reminded', now)
 end
-local handled = redis.call('LRANGE', HANDLED .. queue, 0, -1)
-local total = 0
-for _, seconds in ipairs(handled) do total = total + tonumber(seconds) end
+-- for the estimate: each busy agent's talk so far (ms), the recent handle times (s)
+local busy = {}
+for _, agent in ipairs(redis.call('SMEMBERS', STAFFED .. skill)) do
+  local agent_state, since = unpack(redis.call('HMGET', A .. agent, 'state', 'since'))
+  if agent_state == 'busy' and since then busy[#busy + 1] = now - tonumber(since) end
+end
+local said = redis.call('HMGET', key, 'said', 'said_pos', 'said_staffed')
 return {state, reason or '', rank or -1, redis.call('ZCARD', LINE .. queue),
         redis.call('SCARD', STAFFED .. skill), redis.call('ZCARD', AVAIL .. skill),
-        total, #handled, remind, out}
+        remind, out, busy, redis.call('LRANGE', HANDLED .. queue, 0, -1), said}
 """)
 
 
@@ -225,24 +231,34 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
     state = text_of(raw[0])
     if state in ("unknown", "overflow"):
         return WaitStatus(state, text_of(raw[1]) if len(raw) > 1 else "")
-    rank, size, staffed, available, total, count, remind = (int(v) for v in raw[2:9])
+    rank, size, staffed, available, remind = (int(v) for v in raw[2:7])
     position = rank + 1 if rank >= 0 else None
+    seconds, spread = None, None
+    if position is not None:
+        known = snapshot(position, staffed, available, [int(v) / 1000 for v in raw[8]],
+                         [int(v) for v in raw[9]])
+        seconds = estimate_wait(known)
+        if seconds is not None:
+            said, said_pos, said_staffed = raw[10]
+            last = Said(float(said), int(said_pos), int(said_staffed)) if said else None
+            seconds = steady(last, seconds, position, staffed) if remind else seconds
+            spread = waits.spread(known, seconds)
+            if remind:  # the figure the caller hears: the next one rises only for a reason
+                r.hset(ENTRY_KEY.format(entry), mapping={
+                    "said": seconds, "said_pos": position, "said_staffed": staffed})
     return WaitStatus(
         state, text_of(raw[1]), position, size, staffed, available,
-        estimate(position, staffed, available, total / count if count else None),
-        bool(remind), reservations_of(raw[9]),
+        None if seconds is None else int(round(seconds)), bool(remind), reservations_of(raw[7]),
+        spread,
     )
 
 
-def estimate(position: int | None, staffed: int, available: int,
-             handle: float | None) -> int | None:
-    """Seconds until a caller at `position` is answered, from recent handle times; None when
-    nothing is known yet."""
-    if position is None or handle is None or staffed <= 0:
-        return None
-    if available >= position:
-        return 0
-    return int(math.ceil(position / staffed) * handle)
+def snapshot(position: int, staffed: int, available: int, busy_elapsed: Sequence[float],
+             handled: Sequence[int]) -> Snapshot:
+    """The estimator's snapshot from what is stored: handle times come newest first."""
+    return Snapshot(position=position, staffed=staffed, available=available,
+                    busy_elapsed=list(busy_elapsed),
+                    handle_times=[float(h) for h in reversed(handled)])
 
 
 _HOLD = Script("""

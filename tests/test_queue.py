@@ -84,16 +84,39 @@ def test_the_wait_says_the_position_and_reminds_only_every_period(r):
     assert queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=62)).remind
 
 
-def test_the_estimate_comes_from_recent_handle_times_and_staffed_agents(r):
-    r.rpush("ivr:q:handled:technical_support", 100, 200)  # 150 s on average
-    assert queue.estimate(3, staffed=2, available=0, handle=150) == 300
-    assert queue.estimate(1, staffed=2, available=1, handle=150) == 0
-    assert queue.estimate(1, staffed=0, available=0, handle=150) is None
-    add_agent(r, "ana")
-    add_agent(r, "bob")
-    for n in range(1, 4):
-        join(r, f"CA{n}", NOW + timedelta(seconds=n))
-    assert queue.wait(r, SUPPORT, "CA3", NOW + timedelta(seconds=5)).estimate == 300
+def talking(r: redis.Redis, agent_id: str, sid: str, since: datetime) -> None:
+    """`agent_id` answers caller `sid` at `since` and is on the call from then on."""
+    add_agent(r, agent_id, state="available", at=since)
+    join(r, sid, since)
+    (held,) = queue.wait(r, SUPPORT, sid, since).reservations
+    queue.connect(r, sid, held.res, since, ring=20)
+    assert queue.answered(r, sid, held.res, since)
+
+
+def test_the_estimate_counts_each_busy_agents_talk_so_far(r):
+    r.rpush("ivr:q:handled:technical_support", *[300] * 20)  # calls of 5 minutes
+    talking(r, "ana", "CA1", NOW - timedelta(seconds=280))
+    talking(r, "bob", "CA2", NOW - timedelta(seconds=100))
+    join(r, "CA3", NOW)
+    status = queue.wait(r, SUPPORT, "CA3", NOW + timedelta(seconds=5))
+    assert (status.position, status.staffed, status.available) == (1, 2, 0)
+    # ana ends in 15 s; the former formula said ceil(1 / 2) x 300 = 300 s
+    assert status.estimate == 15
+
+
+def test_the_figure_said_does_not_rise_while_the_caller_moves_up(r):
+    r.rpush("ivr:q:handled:technical_support", *[300] * 20)
+    talking(r, "ana", "CA1", NOW - timedelta(seconds=290))
+    join(r, "CA2", NOW)
+    join(r, "CA3", NOW + timedelta(seconds=1))
+    first = queue.wait(r, SUPPORT, "CA3", NOW + timedelta(seconds=2))
+    # ana ends in 8 s, then CA2 takes her: CA3 waits for the next end, 0.7 of a call later
+    assert (first.position, first.remind, first.estimate) == (2, True, 219)
+    # ana's call runs on past every recent one: the model alone would now say 360 s
+    later = queue.wait(r, SUPPORT, "CA3", NOW + timedelta(seconds=70))
+    assert (later.position, later.remind, later.estimate) == (2, True, 219)
+    stored = queue.entry(r, "CA3")
+    assert stored is not None and stored.get("said_pos") == "2"
 
 
 def test_waiting_too_long_leaves_for_overflow(r):

@@ -17,6 +17,7 @@ from ivr import queue
 from ivr.centre import agents, records
 from ivr.core.phones import mask
 from ivr.queue import Rules
+from ivr.waits import Snapshot, estimate_wait
 
 
 def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], now: datetime,
@@ -47,8 +48,10 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
             } for n, e in enumerate(waiting, start=1)],
             "agents": {state: sorted(p.id for p in staff if p.state == state)
                        for state in agents.STATES},
-            "estimate": queue.estimate(size + 1, staffed, states.get("available", 0),
-                                       sum(handled) / len(handled) if handled else None),
+            "estimate": _estimate(queue.snapshot(
+                size + 1, staffed, states.get("available", 0),
+                [(now - p.since).total_seconds() for p in staff if p.state == "busy" and p.since],
+                handled)),
             "today": {
                 "offered": stats.get("offered", 0), "answered": answered,
                 "abandoned": stats.get("abandoned", 0), "overflow": stats.get("overflow", 0),
@@ -58,3 +61,8 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
             },
         })
     return view
+
+
+def _estimate(snapshot: Snapshot) -> int | None:
+    seconds = estimate_wait(snapshot)
+    return None if seconds is None else int(round(seconds))

@@ -90,7 +90,8 @@ class QueueCalls:
                                    position=speak_ordinal(status.position, lang))
             call.say(config.wait_prompt, into=target)
             if status.estimate is not None and config.estimate_prompt:
-                call.state.vars["wait"] = speak_wait(status.estimate, lang)
+                low, high = status.spread or (None, None)
+                call.state.vars["wait"] = speak_wait(status.estimate, lang, low, high)
                 call.say(config.estimate_prompt, into=target)
             if config.callback_prompt:
                 call.say(config.callback_prompt, into=target)

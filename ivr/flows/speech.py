@@ -71,14 +71,29 @@ def speak_ordinal(n: int, lang: str) -> str:
     return f"{n}{suffix}"
 
 
-def speak_wait(seconds: int, lang: str) -> str:
-    """An estimated wait: 'moins d'une minute', 'environ 3 minutes'."""
-    minutes = round(seconds / 60)
-    if seconds < 60 or minutes < 1:
-        return "moins d'une minute" if lang == "fr" else "less than a minute"
-    if lang == "fr":
-        return "environ 1 minute" if minutes == 1 else f"environ {minutes} minutes"
-    return "about 1 minute" if minutes == 1 else f"about {minutes} minutes"
+_WAIT_WORDS = {
+    "fr": {"under": "moins d'une minute", "one": "environ 1 minute",
+           "about": "environ {} minutes", "between": "entre {} et {} minutes"},
+    "en": {"under": "less than a minute", "one": "about 1 minute",
+           "about": "about {} minutes", "between": "between {} and {} minutes"},
+}
+
+
+def speak_wait(seconds: float, lang: str, low: float | None = None,
+               high: float | None = None) -> str:
+    """A wait as people say it: 'moins d'une minute', 'environ 5 minutes', 'entre 10 et 15
+    minutes' when the range `low`-`high` is wider than 4 minutes; above 10 minutes, steps of 5."""
+    words = _WAIT_WORDS.get(lang, _WAIT_WORDS["fr"])
+    if seconds < 60:
+        return words["under"]
+    minutes = seconds / 60
+    if minutes >= 10 and low is not None and high is not None and high - low > 4 * 60:
+        bottom = int(minutes // 5 * 5)
+        return words["between"].format(bottom, bottom + 5)
+    rounded = round(minutes) if minutes < 10 else int(5 * round(minutes / 5))
+    if rounded <= 1:
+        return words["one"]
+    return words["about"].format(rounded)
 
 
 CONTRACT_WORDS = {

@@ -36,7 +36,7 @@ local AVAIL = 'ivr:agents:avail:'
 local STAFFED = 'ivr:agents:staffed:'
 local WRAPUP = 'ivr:agents:wrapup'
 local FINISHED = 'ivr:q:finished'
-local HANDLED_KEEP = 50
+local HANDLED_KEEP = 200
 local SCAN = 50
 
 local function split(text)

@@ -1,0 +1,112 @@
+"""The wait estimate: residual service, what the caller hears, the never-rising rule."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ivr.flows.speech import speak_wait
+from ivr.waits import Said, Snapshot, estimate_wait, spread, steady
+
+FIVE_MINUTES = [300.0] * 200
+
+
+def twenty_busy(position: int) -> Snapshot:
+    """20 agents on calls of exactly 5 minutes, one of them ending every 15 s."""
+    return Snapshot(position=position, staffed=20, available=0,
+                    busy_elapsed=[15.0 * i for i in range(20)], handle_times=FIVE_MINUTES)
+
+
+def test_the_next_caller_waits_for_the_first_of_twenty_agents_not_a_whole_call():
+    # the former formula, ceil(1 / 20) x 300, said 5 minutes: the agent who has talked
+    # 285 s of a 300 s call frees up in 15 s
+    assert estimate_wait(twenty_busy(1)) == pytest.approx(15, abs=1)
+    assert math.ceil(1 / 20) * 300 == 300
+
+
+def test_residual_service_counts_how_long_each_busy_agent_has_talked():
+    fresh = Snapshot(position=1, staffed=2, available=0, busy_elapsed=[0.0, 0.0],
+                     handle_times=[100.0, 200.0, 300.0, 400.0])
+    late = Snapshot(position=1, staffed=2, available=0, busy_elapsed=[250.0, 250.0],
+                    handle_times=[100.0, 200.0, 300.0, 400.0])
+    # the first of two calls to end, from their start: 187.5 s on average, 200 s the median;
+    # after 250 s only the 300 s and 400 s calls remain: 50 or 150 s to go, 50 s the median
+    assert estimate_wait(fresh) == pytest.approx(187.5, abs=20)
+    assert estimate_wait(late) == pytest.approx(50, abs=2)
+
+
+def test_the_wait_grows_with_the_position_at_the_agents_rate():
+    first, tenth, fortieth, sixtieth = (estimate_wait(twenty_busy(k)) for k in (1, 10, 40, 60))
+    assert first is not None and tenth is not None and fortieth is not None
+    assert sixtieth is not None
+    assert first < tenth < fortieth < sixtieth
+    assert tenth == pytest.approx(150, rel=0.15)  # the 10th agent to end, 10 x 15 s
+    # beyond the calls in progress, 20 agents answer one caller per 300 / 20 = 15 s
+    assert sixtieth - fortieth == pytest.approx(20 * 15, rel=0.05)
+
+
+def test_an_available_agent_for_the_caller_means_no_wait():
+    assert estimate_wait(Snapshot(position=2, staffed=3, available=2, busy_elapsed=[10.0],
+                                  handle_times=FIVE_MINUTES)) == 0.0
+
+
+@pytest.mark.parametrize("snapshot", [
+    Snapshot(position=1, staffed=2, available=0, busy_elapsed=[1.0, 2.0], handle_times=[]),
+    Snapshot(position=1, staffed=0, available=0, busy_elapsed=[], handle_times=[60.0]),
+])
+def test_nothing_known_gives_no_estimate(snapshot):
+    assert estimate_wait(snapshot) is None
+
+
+def test_an_agent_talking_longer_than_any_recent_call_still_counts():
+    seconds = estimate_wait(Snapshot(position=1, staffed=1, available=0,
+                                     busy_elapsed=[900.0], handle_times=[100.0, 300.0]))
+    assert seconds == pytest.approx(100, abs=1)  # half a mean call
+
+
+def test_agents_shared_with_another_queue_free_up_for_this_one_part_of_the_time():
+    alone = twenty_busy(10)
+    shared = Snapshot(position=10, staffed=20, available=0, busy_elapsed=alone.busy_elapsed,
+                      handle_times=FIVE_MINUTES, share=0.5)
+    # half their departures go to the other queue: as long as twice as many callers ahead
+    assert estimate_wait(shared) == pytest.approx(estimate_wait(twenty_busy(20)), rel=0.05)
+    assert estimate_wait(shared) > 1.5 * estimate_wait(alone)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("seconds", "lang", "said"), [
+    (0, "fr", "moins d'une minute"),
+    (59, "en", "less than a minute"),
+    (80, "fr", "environ 1 minute"),
+    (290, "fr", "environ 5 minutes"),
+    (290, "en", "about 5 minutes"),
+    (760, "fr", "environ 15 minutes"),
+])
+def test_a_narrow_wait_is_said_about_so_many_minutes(seconds, lang, said):
+    assert speak_wait(seconds, lang) == said
+
+
+def test_a_wide_wait_is_said_between_two_steps_of_five_minutes():
+    assert speak_wait(720, "fr", 540, 900) == "entre 10 et 15 minutes"
+    assert speak_wait(720, "en", 540, 900) == "between 10 and 15 minutes"
+    assert speak_wait(720, "fr", 690, 750) == "environ 10 minutes"  # narrow: one figure
+
+
+def test_the_spread_narrows_as_more_departures_average_out():
+    near, far = twenty_busy(2), twenty_busy(80)
+    low_near, high_near = spread(near, 100)
+    low_far, high_far = spread(far, 100)
+    assert high_near - low_near > high_far - low_far
+
+
+def test_a_caller_moving_up_never_hears_a_larger_figure():
+    last = Said(seconds=300, position=5, staffed=4)
+    assert steady(last, 360, position=4, staffed=4) == 300
+    assert steady(last, 240, position=4, staffed=4) == 240
+
+
+def test_a_rise_is_said_when_there_is_a_reason():
+    last = Said(seconds=300, position=5, staffed=4)
+    assert steady(last, 420, position=4, staffed=3) == 420  # an agent left
+    assert steady(last, 420, position=6, staffed=4) == 420  # a priority caller went ahead
+    assert steady(None, 420, position=6, staffed=4) == 420
