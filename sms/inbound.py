@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 HELP_KEY = "ivr:sms:help:{}:{}"  # help messages sent to a number on a day (the one owner)
+CONFIRMED_KEY = "ivr:sms:confirmed:{}"  # the last callback confirmed to a number by SMS
+CONFIRMED_TTL = 14 * 86400
 CANCEL = frozenset({"ANNULER", "ANNULE", "ANNULATION", "CANCEL"})
 STOP = frozenset({"STOP", "ARRET", "STOPALL", "UNSUBSCRIBE", "END", "QUIT"})
 START = frozenset({"START", "UNSTOP"})
@@ -78,8 +80,10 @@ def _cancel(service: Hotline, number: str, pending: store.Callback | None,
             prompts: Mapping[str, str]) -> str:
     """Cancel the number's pending callback through the callbacks' own cancel (audited, its
     agent freed): the prompt that says what became of it."""
-    if pending is None:
-        return prompts["nothing"]
+    if pending is None:  # none now; the one we confirmed may have just been cancelled
+        last = service.redis.get(CONFIRMED_KEY.format(number))
+        found = store.get(service.redis, str(last)) if last else None
+        return prompts["cancelled"] if found and found.state in CANCELLED else prompts["nothing"]
     done, state = cancel(service, pending.id, "sms")
     log.info("SMS: %s cancels callback %s: %s", mask(number), pending.id, state)
     if done or state in CANCELLED:
@@ -87,6 +91,11 @@ def _cancel(service: Hotline, number: str, pending: store.Callback | None,
     if state in ("dialling", "connected"):
         return prompts["busy"]
     return prompts["nothing"]
+
+
+def remember_confirmed(service: Hotline, number: str, cb_id: str) -> None:
+    """Note the callback an SMS confirmed to `number` (a late ANNULER then says it is gone)."""
+    service.redis.set(CONFIRMED_KEY.format(number), cb_id, ex=CONFIRMED_TTL)
 
 
 def _may_help(service: Hotline, number: str, per_day: int) -> bool:

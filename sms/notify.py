@@ -19,6 +19,7 @@ from ivr.flows.nodes.sms import SEND_STAGE, SendSms
 from ivr.flows.speech import speak_window
 from ivr.flows.store import UnknownVersion
 from sms import optout
+from sms.inbound import remember_confirmed
 from sms.outbox import queue_sms
 from sms.texts import render
 
@@ -52,7 +53,10 @@ def confirm_callback(service: Hotline, cb_id: str) -> str | None:
         body = render(flow, sms.confirm_scheduled, lang, values)
     else:
         body = render(flow, sms.confirm_queued, lang, values)
-    return queue_sms(service, number, body, "callback", cb_id)
+    out_id = queue_sms(service, number, body, "callback", cb_id)
+    if out_id is not None:
+        remember_confirmed(service, number, cb_id)
+    return out_id
 
 
 def send_link(service: Hotline, args: Mapping[str, str], params: Mapping[str, str]) -> str:
