@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks.policy import Policy
+from ivr import create_app
 from ivr.flows import twiml_text
 from sms.inbound import keyword
-from tests.helpers import signed_post
+from tests.conftest import PARIS
+from tests.helpers import scripted_call, signed_post
 
 MOBILE = "+33612345678"
 INBOUND = {"MessageSid": "SM" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": MOBILE,
@@ -79,3 +83,15 @@ def test_a_send_sms_node_needs_the_sms_section():
     assert [p.split(": ", 1)[1] for p in problems] == [
         "nodes.register_link: a send_sms node needs the flow's sms: section (texts, "
         "register_url)"], problems
+
+
+@pytest.mark.parametrize(("trial", "queued"), [(False, 1), (True, 0)])
+def test_a_callback_booked_in_a_simulated_call_texts_nobody(r, env, clock, trial, queued):
+    app = create_app({"TESTING": True, "CLOCK": clock, "TRIAL": trial, **env})
+    try:
+        saturday = datetime(2026, 12, 12, 10, 0, tzinfo=PARIS)
+        result = scripted_call(app, "-", "2", "1", caller=MOBILE, at=saturday)
+        assert result.outcome["type"] == "callback"
+        assert len(r.keys("ivr:sms:out:*")) == queued
+    finally:
+        app.extensions["ivr"].close()
