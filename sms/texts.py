@@ -19,10 +19,11 @@ def language_of(flow: Flow, lang: str | None) -> str:
     return lang if lang in flow.config.languages else flow.config.default_language
 
 
-def render(flow: Flow, prompt: str, lang: str | None, values: Mapping[str, str] = {}) -> str:
+def render(flow: Flow, prompt: str, lang: str | None,
+           values: Mapping[str, str] | None = None) -> str:
     """The text of prompt `prompt` in `lang`, its {placeholders} filled from `values`."""
     sms = flow.config.sms
-    filled = _Values(values)
+    filled = _Values(values or {})
     if sms is not None:
         filled.setdefault("register_url", str(sms.register_url))
     text = flow.prompt(prompt, language_of(flow, lang)).text
