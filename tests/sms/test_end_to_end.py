@@ -165,3 +165,16 @@ def test_a_landline_gets_no_confirmation(line):
     assert outcome.state == "scheduled"
     assert confirm_callback(service, outcome.id) is None
     assert device.messages() == []
+
+
+def test_two_runs_of_the_same_sms_job_at_once_send_it_once(line):
+    service, device = line
+    out_id = outbox.queue_sms(service, MOBILE, "une fois", "test") or ""
+    runs = [Thread(target=outbox.deliver, args=(service, out_id)) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert [m["body"] for m in sent_to(device, MOBILE)] == ["une fois"]
+    record = outbox.get(service.redis, out_id)
+    assert record["state"] == "sent" and record["sid"] == sent_to(device, MOBILE)[0]["sid"]
