@@ -128,6 +128,15 @@ class Policy(BaseModel):
         own = {*self.own_numbers, *(n for n in also_own if n)}
         return check(number, self.countries, own)
 
+    def check_mobile(self, number: str | None, also_own: Iterable[str | None] = ()) -> Checked:
+        """Whether `number` may get an SMS: a number that may be called back (countries,
+        never costly nor ours) and a mobile one (refused `not_mobile`: a landline, VoIP...)."""
+        checked = self.check(number, also_own)
+        if checked.number is None:
+            return checked
+        kind = phonenumbers.number_type(phonenumbers.parse(checked.number))
+        return checked if kind == PhoneNumberType.MOBILE else Checked(refused="not_mobile")
+
     def delay(self, attempt: int) -> int:
         """Seconds to wait after the failed attempt number `attempt` (1 for the first)."""
         return self.retry_delays[min(attempt, len(self.retry_delays)) - 1]

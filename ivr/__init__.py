@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.core.settings import ENV_NAMES, MAX_UPLOAD, load_settings
 from ivr.services import Hotline
+from sms import notify
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,7 +36,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
-    Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL"))).init_app(app)
+    service = Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL")))
+    service.init_app(app)
+    # a callback booked by the flow is confirmed by SMS (sms sits above the service)
+    service.callbacks.on_booked = partial(notify.confirm_callback, service)
 
     from callbacks import api as callbacks_api
     from ivr import routes
@@ -43,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from ivr.web.console import agent, api, supervisor
 
     app.register_blueprint(routes.bp)
+    app.register_blueprint(routes.sms_bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(callbacks_api.bp)
     auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout

@@ -1,4 +1,5 @@
-"""Twilio's voice webhooks: check the signature, hand the form to the engine, answer TwiML."""
+"""Twilio's webhooks, voice (`/voice/...`) and SMS (`/sms/...`): check the signature, hand the
+form to the engine (or to `sms`), answer TwiML."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from ivr.flows.apology import apology
 from ivr.flows.engine import EMPTY, BadCall
 from ivr.flows.token import Tampered
 from ivr.services import hotline
+from sms import inbound, notify, outbox
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
+sms_bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 
 def twiml(body: str) -> Response:
@@ -105,12 +108,14 @@ def signature_of(token: bytes, url: str, pairs: list[tuple[str, str]]) -> str:
 
 
 @bp.before_request
+@sms_bp.before_request
 def limit_body() -> None:
     """Twilio's bodies are a few hundred bytes: a bigger one gets 413 before it is read."""
     request.max_content_length = hotline().settings.max_body
 
 
 @bp.before_request
+@sms_bp.before_request
 def check_signature() -> None:
     service = hotline()
     if not service.settings.validate_signatures:
@@ -194,6 +199,11 @@ def callback_status() -> Response:
     return twiml(EMPTY)
 
 
+@bp.post("/sms")
+def sms_request() -> Response:
+    return twiml(notify.send_link(hotline(), request.args, form()))
+
+
 @bp.post("/status")
 def status() -> Response:
     hotline().engine.status(form())
@@ -218,3 +228,30 @@ def fallback() -> Response:
     log.error("Twilio used the fallback URL for call %s (error %s)",
               clean(form().get("CallSid")), clean(form().get("ErrorCode")))
     return twiml(apology(hotline().settings.fallback_number))
+
+
+# -- SMS -------------------------------------------------------------------------------------
+
+
+@sms_bp.errorhandler(Exception)
+def answer_sms_anyway(error: Exception) -> Response | HTTPException:
+    """An SMS webhook that fails gets an empty answer (no reply sent), never a 500."""
+    if isinstance(error, HTTPException) and error.code and error.code < 500:
+        return error
+    log.exception("internal error on %s", clean(request.path))
+    return twiml(EMPTY)
+
+
+@sms_bp.post("/incoming")
+def sms_incoming() -> Response:
+    """An SMS to one of our numbers (its messaging webhook): the reply, if any."""
+    return twiml(inbound.handle(hotline(), form()))
+
+
+@sms_bp.post("/status")
+def sms_status() -> Response:
+    """Twilio's status callback of an SMS we sent."""
+    params = form()
+    outbox.status(hotline().redis, request.args.get("o", ""), params.get("MessageSid", ""),
+                  params.get("MessageStatus", ""), params.get("ErrorCode", ""))
+    return twiml(EMPTY)

@@ -1,4 +1,5 @@
-"""Twilio's REST API: the only module that calls it (redirect, dequeue, hang up, place, fetch).
+"""Twilio's REST API: the only module that calls it (redirect, dequeue, hang up, place, fetch,
+send an SMS).
 
 Its base URL is a setting (TWILIO_API_URL), so development, tests and benchmarks point it at
 the local stand-in (`ivr.local.twilio`), which answers in Twilio's own shapes. Requests go
@@ -90,7 +91,7 @@ def _retry(statuses: frozenset[int], read: int, backoff: float) -> Retry:
 
 
 class Telephony:
-    """Calls, queue members and outbound calls, through twilio's `Client`."""
+    """Calls, queue members, outbound calls and SMS, through twilio's `Client`."""
 
     def __init__(self, settings: Settings, *, retry_backoff: float = 0.25,
                  timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
@@ -160,6 +161,15 @@ class Telephony:
                                    timeout=dial.timeout)
         except TelephonyError as exc:
             return exc
+
+    def send_sms(self, to: str, from_: str, body: str,
+                 status_callback: str | None = None) -> tuple[str, str]:
+        """Send an SMS through Twilio's Messaging API (Messages.json); its MessageSid and
+        first status (`queued`). Not retried after a timeout or a 500: it may have been sent."""
+        extra = {"status_callback": status_callback} if status_callback else {}
+        message = self._do(f"SMS to {mask(to)}", lambda: self._create_client.api.v2010.account
+                           .messages.create(to=to, from_=from_, body=body, **extra))
+        return str(message.sid), str(message.status)
 
     def fetch_call(self, call_sid: str) -> dict[str, Any] | None:
         """A call's state as Twilio reports it (status, duration...), None when unknown."""

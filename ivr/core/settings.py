@@ -21,6 +21,7 @@ TWILIO_API = "https://api.twilio.com"
 LOCAL_ACCOUNT_SID = "AC" + "10ca1" + "0" * 27
 
 # environment variable -> settings field
+LOCAL_SMS_FROM = "+33644600463"  # the sender of SMS in development (a French mobile number)
 ENV_NAMES = {
     "REDIS_URL": "redis_url",
     "IVR_REDIS_SENTINELS": "redis_sentinels",
@@ -37,6 +38,7 @@ ENV_NAMES = {
     "IVR_INSTANCE_DIR": "instance_dir",
     "IVR_CALL_TTL": "call_ttl",
     "IVR_FALLBACK_NUMBER": "fallback_number",
+    "IVR_SMS_FROM": "sms_from",
     "IVR_LOG_LEVEL": "log_level",
     "IVR_CLOCK_SHIFT": "clock_shift",
     "IVR_TIMEZONE": "timezone",
@@ -73,6 +75,7 @@ class Settings(BaseModel):
     instance_dir: Path = PROJECT_ROOT / "instance"
     call_ttl: int = Field(default=4 * 3600, ge=60)
     fallback_number: str | None = None
+    sms_from: str | None = None  # the number SMS are sent from (a Twilio number that can)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     clock_shift: float = 0.0  # seconds added to the real time (development: time travel)
     timezone: str = "Europe/Paris"  # the contact centre's days (call records, figures)
@@ -138,7 +141,7 @@ class Settings(BaseModel):
             raise ValueError(f"must be an http:// or https:// URL, got {value!r}")
         return value.rstrip("/")
 
-    @field_validator("fallback_number")
+    @field_validator("fallback_number", "sms_from")
     @classmethod
     def _e164(cls, value: str | None) -> str | None:
         if not value:
@@ -185,6 +188,13 @@ class Settings(BaseModel):
         if self.env == "production":
             raise SettingsError("TWILIO_AUTH_TOKEN: required when IVR_ENV=production")
         return development_token(self.instance_dir)
+
+    def sms_sender(self) -> str | None:
+        """The number SMS are sent from; in development the stand-in's, None (no SMS) when
+        IVR_SMS_FROM is not set in production."""
+        if self.sms_from:
+            return self.sms_from
+        return None if self.env == "production" else LOCAL_SMS_FROM
 
     def flask_secret(self) -> str:
         """The key that signs session cookies; in development, a local one is made up."""

@@ -221,6 +221,6 @@ class _Spoken(dict[str, str]):
 DATETIME_VARS = frozenset({"next_open"})
 DATE_VARS = frozenset({"contract_end"})
 TEXT_VARS = frozenset({"holiday", "closure", "company", "client_id", "queue", "position", "wait",
-                       "contract", "number_end", "callback_when"})
+                       "contract", "number_end", "callback_when", "register_url"})
 PROMPT_VARS = DATETIME_VARS | DATE_VARS | TEXT_VARS
 

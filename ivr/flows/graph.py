@@ -56,15 +56,20 @@ def _references(config: FlowConfig) -> list[Problem]:
             prompt = getattr(queue, field)
             if prompt is not None:
                 expect(("queues", name, field), "prompt", prompt)
-    if config.callbacks is not None:
-        for place, kind, target in refs_of(config.callbacks):
-            expect(("callbacks", *place.split(".")), kind, target)
+    for section in ("callbacks", "sms"):
+        found = getattr(config, section)
+        if found is not None:
+            for place, kind, target in refs_of(found):
+                expect((section, *place.split(".")), kind, target)
     for name, node in config.nodes.items():
         for place, kind, target in node.references():
             expect(("nodes", name, *place.split(".")), kind, target)
         if node.needs_callbacks and config.callbacks is None:
             problems.append((("nodes", name), f"a {getattr(node, 'type', '?')} node needs the "
                              "flow's callbacks: section (queue, schedule, answer_prompt...)"))
+        if node.needs_sms and config.sms is None:
+            problems.append((("nodes", name), f"a {getattr(node, 'type', '?')} node needs the "
+                             "flow's sms: section (texts, register_url)"))
     return problems
 
 

@@ -96,6 +96,22 @@ class CallbackConfig(Policy):
         return number
 
 
+class SmsConfig(Strict):
+    """SMS, flow-wide: the texts sent (prompts, in the caller's language) and the support
+    site's registration page. The sender is a setting (IVR_SMS_FROM)."""
+
+    confirm_queued: PromptRef  # a callback due now: "we will call you back soon... ANNULER"
+    confirm_scheduled: PromptRef  # a callback at the next opening: {callback_when}
+    cancelled: PromptRef  # the reply to ANNULER / CANCEL
+    nothing_to_cancel: PromptRef  # ... when no callback is pending for the number
+    cannot_cancel: PromptRef  # ... while the client is being called
+    stopped: PromptRef  # the reply to STOP (the last SMS that number gets)
+    started: PromptRef  # the reply to START
+    help: PromptRef  # any other reply, at most `help_per_day` a day per number
+    register_url: HttpUrl  # the support site's registration page, sent by send_sms nodes
+    help_per_day: int = Field(default=1, ge=1, le=10)
+
+
 class FlowConfig(Strict):
     """A whole call flow, as an admin writes it."""
 
@@ -108,6 +124,7 @@ class FlowConfig(Strict):
     agencies: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")], Agency] = {}
     queues: dict[Name, Queue] = {}
     callbacks: CallbackConfig | None = None
+    sms: SmsConfig | None = None
     nodes: dict[Name, AnyNode] = Field(min_length=1)
 
     @field_validator("prompts", mode="before")

@@ -176,6 +176,10 @@ class Response(_Holder):
     def redirect(self, url: str, **attrs: Any) -> None:
         self._inner.append(element("Redirect", url, attrs))
 
+    def message(self, text: str, **attrs: Any) -> None:
+        """<Message>: in the answer to an inbound SMS, a reply to its sender."""
+        self._inner.append(element("Message", text, attrs))
+
     def leave(self, **attrs: Any) -> None:
         self._inner.append(element("Leave", None, attrs))
 

@@ -40,6 +40,11 @@ http {{
             include {snippet};
             proxy_pass http://ivr_web;
         }}
+        location /sms/ {{
+            client_max_body_size {max_body};
+            include {snippet};
+            proxy_pass http://ivr_web;
+        }}
         location / {{
             include {snippet};
             proxy_pass http://ivr_web;

@@ -87,6 +87,19 @@ class LocalTwilio:
                                          json=behaviour).json()
         return found
 
+    def text(self, from_: str, body: str, to: str = "+33825000463") -> dict[str, Any]:
+        """`from_` texts `body` to `to`: what the app answered (`replies`)."""
+        found: dict[str, Any] = self._do("POST", "/_local/messages",
+                                         json={"from": from_, "to": to, "body": body}).json()
+        return found
+
+    def messages(self, number: str | None = None) -> list[dict[str, Any]]:
+        """SMS sent and received, oldest first (those to or from `number`)."""
+        found: list[dict[str, Any]] = self._do(
+            "GET", "/_local/messages", params={"number": number} if number else None,
+        ).json()["messages"]
+        return found
+
     def calls(self, to: str | None = None) -> dict[str, Any]:
         found: dict[str, Any] = self._do("GET", "/_local/calls",
                                          params={"to": to} if to else None).json()

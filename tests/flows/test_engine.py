@@ -174,13 +174,13 @@ def test_closed_caller_can_leave_a_voicemail_kept_for_agents(app, client, valida
 
 def test_transfer_dials_and_goes_on_when_nobody_answers(app, client, validator):
     def change(data):  # type: ignore[no-untyped-def]
-        data["nodes"]["menu"]["options"]["4"] = "operator"
+        data["nodes"]["menu"]["options"]["5"] = "operator"  # 4 texts the registration link
         data["nodes"]["operator"] = {"type": "transfer", "number": "01 44 00 00 00",
                                      "timeout": 20, "next": "goodbye"}
     publish(app, change)
     caller = Caller(client, validator)
     to_menu(caller)
-    doc = caller.press("4")
+    doc = caller.press("5")
     dial = doc.one("Dial")
     assert dial.text == "+33144000000" and dial.get("timeout") == "20"
     assert caller.press(None, tag="Dial", DialCallStatus="no-answer").verbs == ["Say", "Hangup"]

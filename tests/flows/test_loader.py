@@ -98,9 +98,9 @@ def test_loop_without_asking_the_caller_is_refused():
 
 def test_loop_through_a_question_is_fine():
     data = yaml.safe_load(shipped_text())
-    data["nodes"]["menu"]["options"]["4"] = "contract"  # menu asks, so the loop is not silent
+    data["nodes"]["menu"]["options"]["5"] = "contract"  # menu asks, so the loop is not silent
     flow = parse(yaml.safe_dump(data, allow_unicode=True))
-    assert flow.nodes["menu"].options["4"] == "contract"
+    assert flow.nodes["menu"].options["5"] == "contract"
 
 
 @pytest.mark.parametrize(("old", "new", "place", "message"), [

@@ -215,6 +215,8 @@ def drive_open_line(app: Flask, lang: str, numbers: Iterator[str]) -> None:
     assert call("1003")["target"] == "maintenance"  # expired
     assert call("1004")["target"] == "maintenance"  # no contract
     assert call("1001", "7", "8", "9")["target"] == "technical_support"  # menu attempts
+    assert call("1001", "4", "1")["target"] == "technical_support"  # texted the link
+    assert call("1", "4", "2", caller=ACME_PHONE)["target"] == "maintenance"  # a landline
     guessing = next(numbers)
     for guesses in (("1111", "2222", "3333"), ("4444", "5555"), ()):  # locked out at the 5th
         assert call(*guesses, caller=guessing)["target"] == "maintenance"

@@ -11,12 +11,13 @@ from ivr.flows.nodes.contract import CheckContract
 from ivr.flows.nodes.hours import CheckHours
 from ivr.flows.nodes.identify import Identify
 from ivr.flows.nodes.menu import ChooseLanguage, Menu
+from ivr.flows.nodes.sms import SendSms
 from ivr.flows.nodes.speak import Announcement, Hangup, Play, Say
 from ivr.flows.nodes.voicemail import Voicemail
 
 NODE_CLASSES: tuple[type[Node], ...] = (
     Say, Play, Announcement, Hangup, ChooseLanguage, Menu, CheckHours, Voicemail,
-    Transfer, Enqueue, Identify, CheckContract, Callback, CallbackCancel,
+    Transfer, Enqueue, Identify, CheckContract, Callback, CallbackCancel, SendSms,
 )
 NODE_TYPE_NAMES = frozenset(get_args(c.model_fields["type"].annotation)[0] for c in NODE_CLASSES)
 NODE_TYPES = Union[NODE_CLASSES]  # type: ignore[valid-type]  # noqa: UP007

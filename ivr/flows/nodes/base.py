@@ -44,6 +44,7 @@ class Node(BaseModel):
     waits: ClassVar[bool] = False
     asks: ClassVar[bool] = False
     needs_callbacks: ClassVar[bool] = False  # the flow must have a callbacks: section
+    needs_sms: ClassVar[bool] = False  # the flow must have an sms: section
     passes: ClassVar[bool] = False  # a node that waits, but may go on without asking
     # the call's state may ride in this node's action URL (ivr/flows/token.py): its answer is
     # the caller's keys, and a repeated answer may be run again (what it counts is keyed by

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ivr.local.twilio.dialling import hang_up_far_end
+from ivr.local.twilio.messages import message_json, receive
 from ivr.local.twilio.model import Call, HungUp, Phone
 from ivr.local.twilio.rest import hooks, world
 from ivr.local.twilio.runner import start_inbound
@@ -30,6 +31,14 @@ class NewCall(BaseModel):
     interactive: bool = False
     hold: float | None = Field(default=None, ge=0, le=14400)
     record_seconds: float = Field(default=5.0, ge=0, le=3600)
+
+
+class NewText(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1, max_length=64)
+    to: str = Field(default="+33825000463", min_length=1, max_length=64)
+    body: str = Field(min_length=1, max_length=1600)
 
 
 class Fault(BaseModel):
@@ -160,6 +169,26 @@ def hangup_leg(sid: str) -> ResponseReturnValue:
     if not hang_up_far_end(_call(sid)):
         return jsonify(error="the call has ended"), 409
     return "", 204
+
+
+@bp.post("/messages")
+def new_text() -> ResponseReturnValue:
+    """A person texts `to` (the hotline by default): the app's messaging URL answers, and
+    its <Message>s are sent back (`replies`)."""
+    spec: NewText = _json(NewText)
+    return jsonify(receive(world(), hooks(), spec.from_, spec.to, spec.body)), 201
+
+
+@bp.get("/messages")
+def texts() -> ResponseReturnValue:
+    """SMS sent and received (oldest first), those to or from one number with `number`."""
+    local, number = world(), request.args.get("number")
+    with local.lock:
+        found = list(local.messages.values())
+    if number:
+        found = [m for m in found if number in (m.to, m.from_)]
+    return jsonify(messages=[{**message_json(m), "statuses": list(m.statuses)}
+                             for m in found[-500:]])
 
 
 @bp.get("/phones")

@@ -50,6 +50,9 @@ class Phone(BaseModel):
     ring: float = Field(default=2.0, ge=0, le=3600)
     talk: float | None = Field(default=20.0, ge=0, le=14400)  # None: until hung up by API
     keys: list[str] = Field(default_factory=list, max_length=100)  # one per <Gather>
+    # what becomes of an SMS sent to it: its last status callback (failed: Twilio refused to
+    # send it on, undelivered: the carrier could not deliver it)
+    sms: Literal["delivered", "undelivered", "failed"] = "delivered"
 
 
 # -- interrupts: raised in a call's thread when something outside changes its course --------
@@ -205,6 +208,26 @@ class Queue:
     waiters: set[threading.Event] = field(default_factory=set)  # <Dial><Queue> doorbells
 
 
+@dataclass(eq=False)
+class Message:
+    """One SMS: sent through Messages.json (outbound-api), received (inbound) or answered
+    with TwiML <Message> (outbound-reply)."""
+
+    sid: str
+    account_sid: str
+    from_: str
+    to: str
+    body: str
+    direction: str
+    status: str
+    status_callback: str | None = None
+    error_code: int | None = None
+    created: datetime = field(default_factory=utcnow)
+    updated: datetime = field(default_factory=utcnow)
+    sent: datetime | None = None
+    statuses: list[str] = field(default_factory=list)  # every status it went through
+
+
 class World:
     """Every call, queue and phone the stand-in knows; one lock guards them all."""
 
@@ -221,6 +244,7 @@ class World:
         self.default_phone = Phone()
         self.dialled: Counter[str] = Counter()
         self.recordings: dict[str, float] = {}
+        self.messages: dict[str, Message] = {}  # SMS, in the order made (dicts keep it)
         self.faults: deque[dict[str, Any]] = deque()
         self.stopping = threading.Event()
         self.threads: set[threading.Thread] = set()  # calls' threads still running
@@ -252,6 +276,15 @@ class World:
     def phone(self, target: str) -> Phone:
         with self.lock:
             return self.phones.get(target, self.default_phone)
+
+    def add_message(self, message: Message) -> Message:
+        """Keep an SMS (the last KEEP_ENDED of them)."""
+        message.statuses.append(message.status)
+        with self.lock:
+            self.messages[message.sid] = message
+            while len(self.messages) > KEEP_ENDED:
+                self.messages.pop(next(iter(self.messages)))
+        return message
 
     # -- queues ------------------------------------------------------------------------
 

@@ -30,7 +30,11 @@ logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 def create_app(world: World, hooks: Webhooks) -> Flask:
-    from ivr.local.twilio import device, rest
+    from ivr.local.twilio import (
+        device,
+        messages,  # noqa: F401 (adds Messages.json to rest.bp)
+        rest,
+    )
 
     app = Flask(__name__)
     app.extensions["twilio_local"] = world

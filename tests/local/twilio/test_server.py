@@ -38,7 +38,7 @@ def test_phone_behaviours_are_kept_per_target_and_by_default(device):
     listed = requests.get(device.base_url + "/_local/phones", timeout=5).json()
     assert listed["default"]["answer"] == "busy"
     assert listed["phones"]["sip:agent@pbx.example"] == {
-        "answer": "answer", "ring": 4.0, "talk": None, "keys": []}
+        "answer": "answer", "ring": 4.0, "talk": None, "keys": [], "sms": "delivered"}
 
 
 def test_connections_are_kept_alive_between_requests(local):
