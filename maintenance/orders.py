@@ -11,7 +11,7 @@ from typing import IO, Any
 import redis
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ivr.callers.client_csv import write_csv
+from ivr.callers.client_csv import FORMULA_START, write_csv
 from ivr.callers.directory import CLIENT_ID
 from ivr.core.exceptions import ImportRowsError
 
@@ -71,6 +71,12 @@ def read_orders(lines: Iterable[str], known_clients: set[str] | None = None) -> 
             problems.append(f"line {line}: {len(cells)} cells for {len(header)} columns")
             continue
         row = {name: cells[position[name] - 1].strip() for name in COLUMNS}
+        formulas = [name for name in COLUMNS if row[name].startswith(FORMULA_START)]
+        if formulas:
+            problems.extend(f"line {line}, column {position[name]} ({name}): starts with "
+                            f"{row[name][0]!r}, which a spreadsheet would run as a formula; "
+                            "remove it" for name in formulas)
+            continue
         try:
             order = Order.model_validate(row)
         except ValidationError as exc:
