@@ -39,7 +39,7 @@ run: system-run $(STAMP)
 
 # the checks, on the locked environment ($(BIN)) or on the newest one
 define lint_with
-	$(1)/ruff check ivr callbacks sms tests bench
+	$(1)/ruff check ivr callbacks sms maintenance tests bench
 	$(1)/mypy
 	$(1)/lint-imports --no-cache
 endef

@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from ivr.centre import metrics
     from ivr.web import auth, headers, health
     from ivr.web.console import agent, api, supervisor
+    from maintenance import views as maintenance_views
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(routes.sms_bp)
@@ -60,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(agent.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(maintenance_views.bp)
     metrics.init_app(app)  # /metrics, webhook timings
     headers.init_app(app, settings)  # CSP, no framing, nosniff, referrer; HSTS behind https
     return app

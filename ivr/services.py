@@ -23,6 +23,7 @@ from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
 from ivr.flows.token import Sealer
 from ivr.queue import Reservation
+from maintenance import orders
 
 if TYPE_CHECKING:
     from rq import Queue
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 DEMO_CLIENTS = PROJECT_ROOT / "config" / "demo_clients.csv"
 DEMO_AGENTS = PROJECT_ROOT / "config" / "demo_agents.csv"
+DEMO_ORDERS = PROJECT_ROOT / "config" / "demo_orders.csv"
 
 
 def connect(settings: Settings, decode_responses: bool = True) -> redis.Redis:
@@ -149,6 +151,11 @@ class Hotline:
         if self.settings.load_demo_data and not self.redis.exists(directory.CLIENTS_KEY):
             count = client_csv.import_csv(self.redis, DEMO_CLIENTS)
             log.info("loaded %d demo clients from %s", count, DEMO_CLIENTS.name)
+        if self.settings.load_demo_data and not orders.any_order(self.redis):
+            known = {client.id for client in directory.all_clients(self.redis)}
+            demo = orders.read_orders(DEMO_ORDERS.read_text(encoding="utf-8").splitlines(True))
+            count = orders.save(self.redis, (o for o in demo if o.client_id in known))
+            log.info("loaded %d demo orders from %s", count, DEMO_ORDERS.name)
         if self.settings.load_demo_data:
             count = agents.load_demo(self.redis, DEMO_AGENTS, self.clock.now())
             if count:

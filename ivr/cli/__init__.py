@@ -21,6 +21,7 @@ from ivr.cli.users import users
 from ivr.core.clock import Clock
 from ivr.core.exceptions import ImportRowsError, IvrError
 from ivr.local.twilio.command import twilio_local
+from maintenance.cli import maintenance
 
 HOTLINE_NUMBER = "+33825000463"
 
@@ -44,6 +45,7 @@ main.add_command(flow)
 main.add_command(guard)
 main.add_command(audit)
 main.add_command(callbacks)
+main.add_command(maintenance)
 
 
 # -- ivr call ------------------------------------------------------------------------------
@@ -212,10 +214,14 @@ def voicemails(limit: int, as_json: bool) -> None:
 @click.option("--fork/--no-fork", default=True, show_default=True,
               help="A process per job (RQ's Worker), or jobs in the worker (SimpleWorker).")
 def worker(burst: bool, fork: bool) -> None:
-    """Run an RQ worker (with its scheduler) for callbacks."""
-    from ivr.centre.jobs import run_worker
+    """Run an RQ worker (with its scheduler) for callbacks and the daily maintenance job."""
+    from ivr.centre.jobs import queue, run_worker
+    from maintenance.jobs import schedule
 
-    run_worker(hotline().settings, burst=burst, fork=fork)
+    service = hotline()
+    if not burst:  # a burst worker only empties the queues
+        schedule(service, queue(service.settings), now=True)
+    run_worker(service.settings, burst=burst, fork=fork)
 
 
 @main.command("run")

@@ -238,7 +238,7 @@ def _safe_next(target: str | None) -> str | None:
 
 # the areas of the site: (label, endpoint, role needed); an area not served yet is skipped
 AREAS = (("Admin", "admin.home", "admin"), ("Supervisor", "supervisor.home", "supervisor"),
-         ("Console", "agents.home", "agent"))
+         ("Console", "agents.home", "agent"), ("Maintenance", "maintenance.home", "supervisor"))
 
 
 def nav_links() -> list[tuple[str, str]]:

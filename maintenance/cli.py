@@ -1,0 +1,105 @@
+"""`ivr maintenance`: the worklists, their items' states, and the software orders."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ivr.core.clock import Clock, parse_instant
+from ivr.core.exceptions import ClockError, ImportRowsError, IvrError
+from ivr.core.settings import load_settings
+from ivr.people import users
+from ivr.services import Hotline
+from maintenance import actions, orders
+
+
+def _service(at: str | None = None) -> Hotline:
+    try:
+        clock = Clock(parse_instant(at)) if at else None
+        service = Hotline(load_settings(), clock=clock)
+        service.redis.ping()
+        service.prepare()
+        return service
+    except ClockError as exc:
+        raise click.BadParameter(str(exc), param_hint="--at") from None
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def maintenance() -> None:
+    """The maintenance follow-up: renewal and post-delivery estimates, per agency."""
+
+
+@maintenance.command("list")
+@click.option("--agency", help="One agency's worklist (default: every agency).")
+@click.option("--at", help="Judge 'overdue' at this instant (ISO 8601 with offset).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document.")
+def maintenance_list(agency: str | None, at: str | None, as_json: bool) -> None:
+    """Follow-ups, overdue first, then by due date; renewed and lost ones last."""
+    service = _service(at)
+    try:
+        found = actions.agency_items(service, agency)
+    except IvrError as exc:
+        raise click.BadParameter(str(exc), param_hint="--agency") from None
+    today = actions.today(service)
+    if as_json:
+        click.echo(json.dumps([item.as_json(today) for item in found], ensure_ascii=False))
+        return
+    if not found:
+        click.echo("no follow-up")
+    for item in found:
+        late = " OVERDUE" if item.overdue(today) else ""
+        click.echo(f"{item.due}  {item.agency:<10} {item.kind:<9} client {item.client_id:<6} "
+                   f"{actions.STATE_LABELS[item.state]:<14} {item.id}{late}")
+
+
+@maintenance.command("build")
+@click.option("--at", help="Build as on this instant (ISO 8601 with offset); default: now.")
+def maintenance_build(at: str | None) -> None:
+    """Add today's follow-ups to the worklists now (the daily job does it every morning)."""
+    done = actions.build(_service(at))
+    click.echo(f"{done['due']} follow-up(s) due, {done['created']} new")
+
+
+@maintenance.command("set")
+@click.argument("item_id", metavar="ID")
+@click.argument("state", type=click.Choice(["todo", "estimate_sent", "renewed", "lost"]))
+@click.option("--seen", default="", help="Only if the item is still in this state.")
+@click.option("--as", "by", default=users.SYSTEM_USER, show_default=True, metavar="NAME",
+              help="User the change is recorded under.")
+def maintenance_set(item_id: str, state: str, seen: str, by: str) -> None:
+    """Change a follow-up's state (audited)."""
+    service = _service()
+    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
+        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
+    try:
+        item = actions.set_state(service, item_id, seen, state, by)
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{item.id}: {actions.STATE_LABELS[item.state]}")
+
+
+@maintenance.command("import-orders")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "by", default=users.SYSTEM_USER, show_default=True, metavar="NAME")
+def maintenance_import(path: Path, by: str) -> None:
+    """Upsert software orders (client_id,order_id,product,delivered_on); a file with any bad
+    cell is refused whole, each problem named by line and column."""
+    service = _service()
+    try:
+        count = actions.import_orders(service, path.read_bytes(), path.name, by)
+    except ImportRowsError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s)") from None
+    click.echo(f"imported {count} order(s) from {path}")
+
+
+@maintenance.command("export-orders")
+def maintenance_export() -> None:
+    """Write every order as CSV to standard output, in the import's columns."""
+    orders.export_csv(_service().redis, sys.stdout)
