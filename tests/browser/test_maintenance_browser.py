@@ -82,3 +82,20 @@ def test_an_agent_without_the_maintenance_skill_is_refused(app, page, live_url):
     page.click("button[type=submit]")
     response = page.goto(f"{live_url}/maintenance")
     assert response.status == 403
+
+
+def test_the_supervisor_wall_shows_due_this_week_and_overdue_by_agency(app, page, live_url):
+    """Monday 7 December: Paris's order estimate is due Friday 11 (this week), Rennes's renewal
+    is overdue; Lyon's (16th) and Alsace's (18th) are next week."""
+    actions.build(app.extensions["ivr"])
+    add_user(app, "sam", "supervisor")
+    sign_in(page, live_url, "sam")
+    page.goto(f"{live_url}/supervisor")
+    figure = page.locator("#maintenance")
+    counts = {row.get_attribute("data-agency"): (row.locator(".due-week").inner_text(),
+                                                 row.locator(".overdue").inner_text())
+              for row in figure.locator("tr[data-agency]").all()}
+    assert counts == {"alsace": ("0", "0"), "lyon": ("0", "0"), "paris": ("1", "0"),
+                      "rennes": ("0", "1")}
+    figure.locator("text=worklists").click()
+    expect(page).to_have_url(re.compile(r"/maintenance$"))

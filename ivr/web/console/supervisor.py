@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from ivr.services import hotline
 from ivr.web.auth import api_required, login_required
 from ivr.web.console import add_template_helpers, charts, desk
+from maintenance import actions as maintenance
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 add_template_helpers(bp)
@@ -41,7 +42,8 @@ def home() -> ResponseReturnValue:
     except desk.BadInput as exc:
         figures, problem = _figures(None), str(exc)
     status = 400 if problem else 200
-    return render_template("supervisor/home.html", problem=problem, **_live(), **figures), status
+    return render_template("supervisor/home.html", problem=problem, **_live(), **figures,
+                           maintenance=maintenance.figures(hotline())), status
 
 
 @bp.get("/live")
