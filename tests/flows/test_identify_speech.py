@@ -14,11 +14,13 @@ from ivr.core.exceptions import FlowError
 from ivr.flows.loader import parse
 from tests.conftest import MONDAY_MORNING as MONDAY
 from tests.flows.test_identify import (
+    ASK_LICENCE,
     SHIPPED,
     UNCLEAR,
     answer,
     answer_url,
     at_id_prompt,
+    licence_flow,  # noqa: F401  (a fixture)
     post,
     publish,
 )
@@ -199,6 +201,38 @@ def test_the_same_spoken_answer_twice_at_once_counts_once(r, client, validator):
 def test_the_known_caller_may_say_the_confirm_key(client, validator):
     params, doc = at_id_prompt(client, validator, caller=ACME_PHONE)
     doc = say(client, validator, params, doc, "un")
+    assert identified(doc)
+
+
+# -- with the licence as a second factor -------------------------------------------------------
+
+
+@pytest.mark.usefixtures("licence_flow")
+def test_with_the_licence_a_spoken_id_leads_to_the_licence_known_or_not(r, client, validator):
+    known_params, known = at_id_prompt(client, validator, sid="CA-known")
+    unknown_params, unknown = at_id_prompt(client, validator, sid="CA-unknown")
+    known = say(client, validator, known_params, known, "mille un")
+    unknown = say(client, validator, unknown_params, unknown, "neuf mille")
+    # an unknown id is not read back as such: nothing tells whether it exists
+    assert known.said() == unknown.said() == [ASK_LICENCE]
+    assert known.one("Gather").get("input") == "dtmf"  # licences are typed
+    assert failures(r) == 0  # judged with the licence, as typed ids are
+    doc = answer(client, validator, known_params, known, Digits="1001", FinishedOnKey="#")
+    assert identified(doc)  # licence L-1001-A
+    doc = answer(client, validator, unknown_params, unknown, Digits="1001", FinishedOnKey="#")
+    assert doc.said() == [INVALID, ASK_ID]
+    assert failures(r) == 1
+
+
+@pytest.mark.usefixtures("licence_flow")
+def test_with_the_licence_a_doubtful_spoken_id_is_read_back_then_the_licence_asked(
+        client, validator):
+    params, doc = at_id_prompt(client, validator)
+    doc = say(client, validator, params, doc, "mille un", level="0.2")
+    assert reads_back(doc, READ_BACK_1001)
+    doc = answer(client, validator, params, doc, Digits="1")
+    assert doc.said() == [ASK_LICENCE]
+    doc = answer(client, validator, params, doc, Digits="1001", FinishedOnKey="#")
     assert identified(doc)
 
 
