@@ -16,13 +16,13 @@ UNKNOWN_CALLER = "+33612345678"
 
 
 # what the shipped flow says (config/flow.yaml), shared by the scripted-call tests
-ASK_ID = "Veuillez taper votre numéro client, suivi de la touche dièse."
+ASK_ID = "Veuillez dire votre numéro client, ou le taper suivi de la touche dièse."
 INVALID = "Ce numéro client n'est pas reconnu."
 NO_ID = "Nous n'avons pas reçu votre numéro client."
 NOT_IDENTIFIED = ("Nous n'avons pas pu vous identifier. Nous vous mettons en relation avec le "
                   "service maintenance, qui pourra vous aider.")
-CONFIRM_ACME = ("Si vous appelez pour ACME Industrie, tapez 1. Sinon, tapez votre numéro client, "
-                "suivi de la touche dièse.")
+CONFIRM_ACME = ("Si vous appelez pour ACME Industrie, tapez 1. Sinon, dites votre numéro client, "
+                "ou tapez-le suivi de la touche dièse.")
 MENU_FR = "Pour le support technique, tapez 1."
 ACME_PHONE = "+33144001001"
 

@@ -14,7 +14,16 @@ import click
 from callbacks.cli import callbacks
 from ivr.cli.admin import audit, guard
 from ivr.cli.agents import agents, queues
-from ivr.cli.common import Commands, acting, as_option, hotline, instant, phone_keys
+from ivr.cli.common import (
+    AnswersInOrder,
+    Commands,
+    acting,
+    as_option,
+    hotline,
+    instant,
+    phone_keys,
+    spoken_words,
+)
 from ivr.cli.flow import flow
 from ivr.cli.hours import announce, hours
 from ivr.cli.users import users
@@ -51,7 +60,7 @@ main.add_command(maintenance)
 # -- ivr call ------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(cls=AnswersInOrder)
 @click.option("--from", "caller", default="+33612345678", show_default=True,
               help="Caller ID (E.164).")
 @click.option("--to", "called", default=HOTLINE_NUMBER, show_default=True,
@@ -61,15 +70,20 @@ main.add_command(maintenance)
 @click.option("--press", multiple=True, callback=phone_keys,
               help="Keys for each <Gather> in order (0-9, *, #); '-' lets one "
               "time out. Repeat the option.")
+@click.option("--say", multiple=True, callback=spoken_words, metavar="WORDS",
+              help="Words said to the next <Gather> instead of keys, e.g. \"mille un\" "
+              "(\"mille un@0.4\": heard with that confidence, default 0.95). --say and --press "
+              "answer the gathers in the order given.")
 @click.option("--url", help="Base URL of a running server (default: the app in-process).")
 @click.option("--hold", default=60.0, show_default=True, type=click.FloatRange(0, 14400),
               help="Through a local Twilio stand-in: seconds a call waits in a queue, at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print steps and outcome as JSON.")
 @click.option("--flow-version", type=int, help="Try saved flow version N instead of the "
               "published one (in-process only).")
-def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], url: str | None,
-         hold: float, as_json: bool, flow_version: int | None) -> None:
-    """Simulate a call: hear what the caller hears, press keys."""
+def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...],
+         say: tuple[str, ...], url: str | None, hold: float, as_json: bool,
+         flow_version: int | None) -> None:
+    """Simulate a call: hear what the caller hears, press keys or say words."""
     from ivr.core.settings import load_settings
     from ivr.local.simulator import (
         IN_PROCESS_BASE,
@@ -104,16 +118,17 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...], 
             raise click.ClickException(str(exc)) from None
         transport = FlaskTransport(app)
         base = settings.public_url or IN_PROCESS_BASE
-    interactive = not press and sys.stdin.isatty() and not as_json
+    answers: list[str] = click.get_current_context().meta["answers"]
+    interactive = not answers and sys.stdin.isatty() and not as_json
     ask = (lambda hint: click.prompt(f"  keys ({hint}; Enter = none)", default="-",
                                      show_default=False)) if interactive else None
     listen = None if as_json else (lambda heard: click.echo(format_heard(heard)))
     local = LocalTwilio.discover(url) if url else None
     try:
         if local is not None:  # the server uses a local Twilio: queues and agents work
-            result = LocalCall(local, caller, called, list(press), hold, ask, listen).run()
+            result = LocalCall(local, caller, called, answers, hold, ask, listen).run()
         else:
-            result = Simulator(transport, token, base, caller, called, list(press), ask=ask,
+            result = Simulator(transport, token, base, caller, called, answers, ask=ask,
                                listen=listen, account_sid=settings.twilio_account_sid).run()
     except (SimulationError, StandInError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -12,6 +12,7 @@ import redis
 
 from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, IvrError
+from ivr.local import utterance
 
 
 def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -31,6 +32,35 @@ def phone_keys(ctx: click.Context, param: click.Parameter,
             raise click.BadParameter(f"{keys!r}: a phone sends only the keys 0-9, * and # "
                                      "('-' for none)")
     return value
+
+
+def spoken_words(ctx: click.Context, param: click.Parameter,
+                 value: tuple[str, ...]) -> tuple[str, ...]:
+    """`--say` values: words, optionally with the confidence heard ("mille un@0.4")."""
+    for words in value:
+        problem = utterance.problem(utterance.PREFIX + words)
+        if problem:
+            raise click.BadParameter(problem)
+    return value
+
+
+class AnswersInOrder(click.Command):
+    """A command whose `--press` and `--say` values keep the order of the command line: each
+    answers the next <Gather>. The merged list is `ctx.meta["answers"]`, words as `say:...`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        order = self.make_parser(ctx).parse_args(args=list(args))[2]
+        rest = super().parse_args(ctx, args)
+        press = list(ctx.params.get("press") or ())
+        say = [utterance.PREFIX + words for words in ctx.params.get("say") or ()]
+        answers = []
+        for param in order:
+            if param.name == "press" and press:
+                answers.append(press.pop(0))
+            elif param.name == "say" and say:
+                answers.append(say.pop(0))
+        ctx.meta["answers"] = answers + press + say
+        return rest
 
 
 def hotline(clock: Clock | None = None) -> Any:

@@ -107,6 +107,13 @@ class Call:
         digits = digits.strip()
         return digits if KEYS.match(digits) else None
 
+    @property
+    def speech(self) -> str | None:
+        """What the caller said, as Twilio's speech recognition wrote it; None for keys."""
+        if self.params.get("Digits"):
+            return None
+        return (self.params.get("SpeechResult") or "").strip() or None
+
     # -- speaking ----------------------------------------------------------------------
 
     @property
@@ -153,10 +160,12 @@ class Call:
         return url
 
     def gather(self, **options: Any) -> twiml_text.Gather:
-        """A <Gather> of keys whose answer (or silence) comes back to the current node."""
+        """A <Gather> of keys (or, with `input="dtmf speech"`, keys or words) whose answer
+        (or silence) comes back to the current node."""
         options.setdefault("timeout", 6)
+        options.setdefault("input", "dtmf")
         return self.response.gather(
-            input="dtmf", action=self.action_url(), method="POST",
+            action=self.action_url(), method="POST",
             action_on_empty_result=True, **options,
         )
 
@@ -214,6 +223,8 @@ class _Spoken(dict[str, str]):
             return speak_datetime(moment, self.lang, self.call.now.astimezone(moment.tzinfo).date())
         if name in DATE_VARS:
             return speak_date(date.fromisoformat(value), self.lang)
+        if name in DIGITS_VARS:
+            return ", ".join(value)  # read one by one: "1, 0, 0, 1"
         return value
 
 
@@ -222,5 +233,6 @@ DATETIME_VARS = frozenset({"next_open"})
 DATE_VARS = frozenset({"contract_end"})
 TEXT_VARS = frozenset({"holiday", "closure", "company", "client_id", "queue", "position", "wait",
                        "contract", "number_end", "callback_when", "register_url"})
-PROMPT_VARS = DATETIME_VARS | DATE_VARS | TEXT_VARS
+DIGITS_VARS = frozenset({"heard_id"})  # the client id as heard, read back digit by digit
+PROMPT_VARS = DATETIME_VARS | DATE_VARS | TEXT_VARS | DIGITS_VARS
 

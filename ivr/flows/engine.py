@@ -30,7 +30,7 @@ from ivr.core.logsafe import clean
 from ivr.core.phones import mask, parse_phone
 from ivr.flows import twiml_text
 from ivr.flows.call import TOKEN_MARK, TOKEN_PARAM, Call, CallState
-from ivr.flows.fetch import Fetch
+from ivr.flows.fetch import Fetch, answered_id
 from ivr.flows.flow import Flow
 from ivr.flows.nodes.base import STAY
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
@@ -198,7 +198,7 @@ class Engine:
         flow = self._flow(args.get("v"))
         asked = flow.nodes.get(node_name) if flow is not None else None
         needs = flow.needs(node_name) if flow is not None and asked and asked.waits else frozenset()
-        fetch = Fetch(needs, parse_phone(params.get("From", "")), params.get("Digits"), sid)
+        fetch = Fetch(needs, parse_phone(params.get("From", "")), answered_id(params), sid)
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(CALL_KEY.format(sid))
         fetch.queue(pipe)
@@ -248,7 +248,7 @@ class Engine:
         call.by_token = True
         call.node_name = node_name
         call.live, call.fetched = self._fetch(flow.needs(node_name), state.caller,
-                                              params.get("Digits"), sid, asked.read_ahead(call))
+                                              answered_id(params), sid, asked.read_ahead(call))
         following = asked.receive(call)
         if following == STAY:
             return EMPTY

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import redis
 
 from callbacks import store as callbacks_store
 from ivr import queue
-from ivr.callers import guard
+from ivr.callers import guard, spoken
 from ivr.callers.directory import CLIENT_KEY, PHONE_KEY, Client, client_from_json
 from ivr.flows.switches import LIVE_KEY, Live
 
 CLIENT_ID = re.compile(r"^[0-9]{1,12}$")
 
 
+def answered_id(params: Mapping[str, str]) -> str | None:
+    """The client id an answer may give: the keys typed, else the digits said."""
+    digits = params.get("Digits")
+    if digits:
+        return digits
+    return spoken.digits_said(params.get("SpeechResult"))
+
+
 class Fetch:
     """Queues reads on a pipeline, then turns their results into what nodes use:
     `live` (emergency closure, announcements), `caller` (clients sharing the calling number),
-    `typed` (the client of the typed id), `guard` (brute-force record of the calling number),
-    `entry` (the state of the call's place in a queue), `callback` (what the call's callback
-    request came to), `callback_pending` (the calling number's pending callback).
+    `typed` (the client of the typed or spoken id), `guard` (brute-force record of the calling
+    number), `entry` (the state of the call's place in a queue), `callback` (what the call's
+    callback request came to), `callback_pending` (the calling number's pending callback).
     """
 
     def __init__(self, needs: frozenset[str], caller: str | None, digits: str | None,

@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
 
+from ivr.local import utterance
+
 CALLBACK_REQUEST_PATH = "/voice/callback"  # ivr/flows/nodes/callback.py
 MAX_REQUESTS = 80  # a call that has not ended by then is stopped (a caller who never answers)
 IN_PROCESS_BASE = "http://localhost"
@@ -157,9 +159,9 @@ class Simulator:
             elif tag == "Gather":
                 for inner in verb:
                     self._hear(inner)
-                keys = self._press(verb)
-                if keys is not None:
-                    return urljoin(url, verb.get("action") or url), self._gathered(verb, keys)
+                answer = self._press(verb)
+                if answer is not None:
+                    return urljoin(url, verb.get("action") or url), answer
                 self._note("press", "(no key)")
                 if verb.get("actionOnEmptyResult") == "true":
                     return urljoin(url, verb.get("action") or url), {}
@@ -209,7 +211,8 @@ class Simulator:
 
     # -- the caller ----------------------------------------------------------------------
 
-    def _press(self, gather: ET.Element) -> str | None:
+    def _press(self, gather: ET.Element) -> dict[str, str] | None:
+        """Twilio's parameters for the caller's answer to a <Gather>; None: it times out."""
         hint = describe_gather(gather)
         while True:
             if self.presses:
@@ -220,14 +223,28 @@ class Simulator:
                 keys, asked = TIMEOUT, False
             if keys == TIMEOUT:
                 return None
-            problem = key_problem(keys, gather)
+            if utterance.is_utterance(keys):
+                problem = utterance.problem(keys)
+                if problem is None:
+                    return self._say(gather, utterance.parse(keys))
+                option = "--say"
+            else:
+                problem, option = key_problem(keys, gather), "--press"
             if problem is None:
                 break
             if not asked:
-                raise SimulationError(f"--press {keys!r}: {problem}")
+                raise SimulationError(f"{option} {keys!r}: {problem}")
             hint = f"{problem}; {describe_gather(gather)}"
         self._note("press", keys)
-        return keys
+        return self._gathered(gather, keys)
+
+    def _say(self, gather: ET.Element, words: utterance.Utterance) -> dict[str, str] | None:
+        """Words for a <Gather>: heard when it listens for speech, else lost (a timeout)."""
+        if not utterance.listens(gather.get("input")):
+            self._note("press", f"{words.shown()} (not heard: this question takes keys)")
+            return None
+        self._note("press", words.shown())
+        return words.params()
 
     @staticmethod
     def _gathered(gather: ET.Element, keys: str) -> dict[str, str]:
@@ -275,6 +292,8 @@ def describe_gather(gather: ET.Element) -> str:
         parts.append(f"{gather.get('numDigits')} key(s)")
     if gather.get("finishOnKey"):
         parts.append(f"end with {gather.get('finishOnKey')}")
+    if utterance.listens(gather.get("input")):
+        parts.append("or say:words")
     parts.append(f"{gather.get('timeout', '5')}s")
     return ", ".join(parts)
 

@@ -151,6 +151,10 @@ class LocalCall:
             self._note("play", event["url"])
         elif kind == "digits":
             self._note("press", event["digits"])
+        elif kind == "speech":
+            self._note("press", f'said "{event["text"]}"')
+        elif kind == "speech_lost":
+            self._note("press", f'said "{event["text"]}" (not heard: this question takes keys)')
         elif kind == "gather_timeout":
             self._note("press", "(no key)")
         elif kind == "gather":

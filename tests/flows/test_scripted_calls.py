@@ -236,7 +236,7 @@ def test_english_throughout_after_pressing_9(app):
     languages = [lang for s in after_greeting for lang in TwiML(s["twiml"]).languages()]
     assert languages and set(languages) == {"en-GB"}
     said = said_in(after_greeting)
-    assert "Please enter your client ID, followed by the hash key." in said
+    assert "Please say your client ID, or enter it followed by the hash key." in said
     assert any(s.startswith("Your maintenance contract ends on 15 January 2027.") for s in said)
     assert result.outcome == {"type": "enqueue", "target": "maintenance"}
 

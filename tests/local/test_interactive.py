@@ -39,7 +39,7 @@ def test_interactive_call_reads_keys_from_the_terminal(env, r):
         assert b"Bienvenue au support technique." in greeting
         os.write(primary, b"9\r")
         ask_id = read_until(primary, b"keys (")
-        assert b"[en-GB] Please enter your client ID" in ask_id
+        assert b"[en-GB] Please say your client ID" in ask_id
         os.write(primary, b"1001#\r")
         menu = read_until(primary, b"keys (")
         assert b"For technical support, press 1." in menu

@@ -32,7 +32,7 @@ def test_open_monday_greets_then_asks_for_identification(runner):
     assert second["path"].startswith("/voice/step?")
     assert "Digits" not in second["params"]  # the greeting timed out
     assert TwiML(second["twiml"]).said() == [
-        "Veuillez taper votre numéro client, suivi de la touche dièse."]
+        "Veuillez dire votre numéro client, ou le taper suivi de la touche dièse."]
 
 
 def test_christmas_is_closed_until_monday_28_december(runner):
@@ -82,7 +82,7 @@ def test_call_against_a_running_server(runner, server):
     heard = [s for step in data["steps"] for s in TwiML(step["twiml"]).said()]
     assert heard[:2] == ["Bienvenue au support technique.", "For English, press 9."]
     # open on a Monday morning: three silences at the ID prompt, then maintenance
-    assert heard[2].startswith("Please enter your client ID")
+    assert heard[2].startswith("Please say your client ID")
     assert data["outcome"] == {"type": "enqueue", "target": "maintenance"}
 
 

@@ -54,40 +54,65 @@ def test_the_transcript_shows_the_wait(runner, served):
     assert lines[-1] == "= enqueue technical_support"
 
 
-def test_a_caller_ends_with_the_agent_who_went_available(runner, r, env, clock):
-    """Issue 6's demo: a waiting call ends with {"type": "agent", "target": <that agent>}."""
+def sophie_goes_available(service, local) -> None:  # type: ignore[no-untyped-def]
+    """What `ivr agents status sophie available` does, once a caller waits; she hangs up
+    once bridged."""
+    device = LocalTwilio(local.url)
+    device.set_phone("+33144002001", talk=None)  # Sophie hangs up below
+    for _ in range(3000):  # a loaded machine may take seconds
+        waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
+        # in Twilio's queue, and heard waiting (routing takes waiting callers only)
+        entry = queue.entry(service.redis, waiting[0]) if waiting else None
+        if entry is not None and entry.state == "waiting":
+            break
+        time.sleep(0.01)
+    for held in service.change_presence("sophie", "available")[1]:
+        connect(held.entry, held.res)  # the routing job, run here
+    for event in device.follow(waiting[0]):
+        if event["type"] == "bridged":
+            device.hangup_leg(waiting[0])
+
+
+def call_reaching_sophie(runner, env, clock, *answers: str) -> dict:  # type: ignore[no-untyped-def]
+    """`ivr call --url` through the stand-in with these answers, while Sophie goes available."""
     with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
         service = app.extensions["ivr"]
         set_worker_hotline(service)
-
-        def agent_goes_available() -> None:  # what `ivr agents status sophie available` does
-            device = LocalTwilio(local.url)
-            device.set_phone("+33144002001", talk=None)  # Sophie hangs up below
-            for _ in range(3000):  # a loaded machine may take seconds
-                waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
-                # in Twilio's queue, and heard waiting (routing takes waiting callers only)
-                entry = queue.entry(service.redis, waiting[0]) if waiting else None
-                if entry is not None and entry.state == "waiting":
-                    break
-                time.sleep(0.01)
-            for held in service.change_presence("sophie", "available")[1]:
-                connect(held.entry, held.res)  # the routing job, run here
-            for event in device.follow(waiting[0]):
-                if event["type"] == "bridged":
-                    device.hangup_leg(waiting[0])
-
-        thread = threading.Thread(target=agent_goes_available, daemon=True)
+        thread = threading.Thread(target=sophie_goes_available, args=(service, local),
+                                  daemon=True)
         thread.start()
         try:
-            data = call_json(runner, "--url", local.world.app_url, "--from", ACME, "--press",
-                             "-", "--press", "1", "--press", "1", "--hold", "3000")
+            data = call_json(runner, "--url", local.world.app_url, *answers, "--hold", "3000")
         finally:
             thread.join(timeout=5)
             set_worker_hotline(None)
+        sid = data["steps"][0]["params"]["CallSid"]
+        data["state"] = service.engine.call_state(sid)
+    return data
+
+
+def test_a_caller_ends_with_the_agent_who_went_available(runner, r, env, clock):
+    """Issue 6's demo: a waiting call ends with {"type": "agent", "target": <that agent>}."""
+    data = call_reaching_sophie(runner, env, clock, "--from", ACME, "--press", "-",
+                                "--press", "1", "--press", "1")
     assert data["outcome"] == {"type": "agent", "target": "sophie"}
     paths = [step["path"].split("?")[0] for step in data["steps"]]
     assert "/voice/connect" in paths and paths[-1] == "/voice/dialed"
     assert "/voice/whisper" not in paths  # the agent's side
+
+
+@pytest.mark.parametrize("words", ["mille un", "un zéro zéro un@0.4"])
+def test_a_spoken_client_id_reaches_an_agent(runner, r, env, clock, words):
+    """Issue 19: an unknown number says its client id (read back and confirmed with 1 when
+    heard with little confidence), picks technical support, and is put through to Sophie."""
+    confirm = ["--press", "1"] if "@" in words else []
+    data = call_reaching_sophie(runner, env, clock, "--from", "+33612345678", "--press", "-",
+                                "--say", words, *confirm, "--press", "1")
+    assert data["outcome"] == {"type": "agent", "target": "sophie"}
+    spoken = [step for step in data["steps"] if "SpeechResult" in step["params"]]
+    assert [step["params"]["SpeechResult"] for step in spoken] == [words.split("@")[0]]
+    assert data["state"].client["id"] == "1001"  # the agent's screen shows ACME
+    assert data["state"].client["company"] == "ACME Industrie"
 
 
 def test_outcomes_from_events():

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ivr.local import utterance
 from ivr.local.twilio.dialling import hang_up_far_end
 from ivr.local.twilio.messages import message_json, receive
 from ivr.local.twilio.model import Call, HungUp, Phone
@@ -95,8 +96,13 @@ def summary(call: Call) -> dict[str, Any]:
 def new_call() -> ResponseReturnValue:
     """A caller dials a number (the hotline by default); the app's voice URL answers."""
     spec: NewCall = _json(NewCall)
-    if any(p != "-" and not KEYS.match(p) for p in spec.presses):
-        return _bad("presses: each is '-' or keys among 0-9 * #")
+    for index, press in enumerate(spec.presses):
+        if utterance.is_utterance(press):
+            problem = utterance.problem(press)
+            if problem:
+                return _bad(f"presses.{index}: {problem}")
+        elif press != "-" and not KEYS.match(press):
+            return _bad(f"presses.{index}: '-', keys among 0-9 * #, or 'say:words[@0.0-1.0]'")
     call = start_inbound(world(), hooks(), spec.from_, spec.to, presses=spec.presses,
                          interactive=spec.interactive, hold=spec.hold)
     call.record_seconds = spec.record_seconds

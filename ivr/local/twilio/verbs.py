@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ivr.local import utterance
 from ivr.local.twilio.model import HungUp, new_sid
 from ivr.local.twilio.twiml import (
     PLAY_SECONDS,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ivr.local.twilio.runner import Runner
 
 TYPING_SECONDS = 1.0  # a caller takes this long to type the keys of one <Gather>
+SPEECH_END_SECONDS = 1.0  # silence after the last word before Twilio ends the speech
 INTERACTIVE_WAIT = 600.0  # a person at a terminal gets this long to answer a <Gather>
 Stop = Callable[[], bool] | None
 
@@ -93,8 +95,9 @@ def gather(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
     finish = verb.get("finishOnKey", "#")
     timeout = int_attr(verb, "timeout", 5, 0, 600)
     action, method = doc.resolve(verb.get("action")) or doc.url, method_of(verb)
+    listens = utterance.listens(verb.get("input"))
     run.emit("gather", numDigits=num or None, finishOnKey=finish, timeout=timeout,
-             action=path_of(action))
+             action=path_of(action), input=verb.get("input", "dtmf"))
     call.gather_open = True
     try:
         for inner in verb:
@@ -103,7 +106,17 @@ def gather(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
             PROMPTS[inner.tag](run, inner, doc, lambda: bool(call.digits))
             if call.digits:
                 break
-        keys = caller_keys(run, timeout, num, finish)
+        if call.presses and utterance.is_utterance(call.presses[0]):
+            words = utterance.parse(call.presses.popleft())
+            if listens:
+                run.wait(say_seconds(words.text) + SPEECH_END_SECONDS)
+                run.emit("speech", text=words.text, confidence=words.confidence)
+                return Next(action, method, words.params(), "action")
+            run.emit("speech_lost", text=words.text)  # a Gather of keys hears no words
+            run.wait(timeout)
+            keys = None
+        else:
+            keys = caller_keys(run, timeout, num, finish)
     finally:
         call.gather_open = False
     if keys is None:
@@ -116,7 +129,8 @@ def gather(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
 
 
 def caller_keys(run: Runner, timeout: float, num: int, finish: str) -> str | None:
-    """The keys typed for one <Gather>: the next scripted press ("-": none), or keys typed
+    """The keys typed for one <Gather>: the next scripted press ("-": none; "say:..." words
+    are taken by `gather`), or keys typed
     live through the device API; None when the Gather times out."""
     call = run.call
     typed = lambda: bool(call.digits)  # noqa: E731
