@@ -15,8 +15,8 @@ from ivr.local import utterance
 from ivr.local.twilio.dialling import hang_up_far_end
 from ivr.local.twilio.messages import message_json, receive
 from ivr.local.twilio.model import Call, HungUp, Phone
+from ivr.local.twilio.program import start_inbound
 from ivr.local.twilio.rest import hooks, world
-from ivr.local.twilio.runner import start_inbound
 
 bp = Blueprint("twilio_device", __name__, url_prefix="/_local")
 KEYS = re.compile(r"^[0-9*#w]{1,64}$")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from ivr.local.twilio.model import Call, HungUp, Phone, Redirected, new_sid, utcnow
+from ivr.local.twilio.queueing import dial_queue
+from ivr.local.twilio.runner import Aborted, Runner
 from ivr.local.twilio.twiml import (
     WHISPER_VERBS,
     Doc,
@@ -19,9 +21,6 @@ from ivr.local.twilio.twiml import (
     text_of,
 )
 from ivr.local.twilio.webhooks import path_of
-
-if TYPE_CHECKING:
-    from ivr.local.twilio.runner import Runner
 
 BUSY_SECONDS = 1.0  # a busy line answers with its tone after this long
 FAILED_SECONDS = 0.5
@@ -104,8 +103,6 @@ def ring_outbound(run: Runner) -> bool:
 
 def dial(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
     """Ring the nouns at once; the first to answer hears its whisper, then is bridged."""
-    from ivr.local.twilio.runner import Runner
-
     call, world = run.call, run.world
     action, method = doc.resolve(verb.get("action")), method_of(verb)
     timeout = int_attr(verb, "timeout", 30, 1, 600)
@@ -114,8 +111,6 @@ def dial(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
     if not nouns:
         raise TwimlError("<Dial> with nothing to dial")
     if nouns[0].kind == "Queue":
-        from ivr.local.twilio.queueing import dial_queue
-
         return dial_queue(run, nouns[0], action, method, timeout, limit)
     caller_id = verb.get("callerId") or call.from_
     legs: list[tuple[Call, Target, Runner]] = []
@@ -131,7 +126,7 @@ def dial(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
         world.add_call(leg)
         with world.lock:
             world.dialled[noun.target] += 1
-        legs.append((leg, noun, Runner(world, run.hooks, leg, partner=call)))
+        legs.append((leg, noun, Runner(world, run.hooks, leg, run.program, partner=call)))
     run.emit("dial", targets=[{"kind": n.kind, "target": n.target,
                                "url": path_of(n.url) if n.url else None} for n in nouns],
              timeout=timeout)
@@ -197,9 +192,6 @@ def _connect(run: Runner, winner: tuple[Call, Target, Runner],
              legs: list[tuple[Call, Target, Runner]], action: str | None, method: str,
              limit: int) -> Outcome:
     """The answering leg: whisper on its side, then bridged until one side hangs up."""
-    from ivr.local.twilio.runner import Aborted
-    from ivr.local.twilio.verbs import run_document
-
     call = run.call
     leg, noun, legrun = winner
     for other, _n, other_run in legs:
@@ -217,7 +209,7 @@ def _connect(run: Runner, winner: tuple[Call, Target, Runner],
             doc = legrun.fetch(target)
             if doc is None:
                 raise HungUp("whisper error")
-            outcome = run_document(legrun, doc, WHISPER_VERBS)
+            outcome = legrun.run_document(doc, WHISPER_VERBS)
             if isinstance(outcome, End):
                 raise HungUp("whisper")
             target = outcome

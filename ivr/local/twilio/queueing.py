@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ivr.local.twilio.model import Bridge, Bridging, Call, HungUp, Queue, Redirected
+from ivr.local.twilio.runner import Runner
 from ivr.local.twilio.twiml import (
     PLAY_SECONDS,
     QUEUE_URL_VERBS,
@@ -20,9 +21,6 @@ from ivr.local.twilio.twiml import (
     text_of,
 )
 from ivr.local.twilio.webhooks import path_of
-
-if TYPE_CHECKING:
-    from ivr.local.twilio.runner import Runner
 
 MAX_NAME = 64
 DEFAULT_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/"
@@ -86,8 +84,6 @@ def _queue_params(result: str, queue: Queue, call: Call) -> dict[str, str]:
 
 def _wait_loop(run: Runner, queue: Queue, wait_url: str | None, method: str) -> None:
     """Request the wait URL and run its document, again and again (raises to leave)."""
-    from ivr.local.twilio.verbs import run_document
-
     call, world = run.call, run.world
     while True:
         if wait_url is None:  # Twilio's default: classical hold music
@@ -111,7 +107,7 @@ def _wait_loop(run: Runner, queue: Queue, wait_url: str | None, method: str) -> 
             if reply.root is None:
                 raise WaitFailed(reply.reason)
             try:
-                outcome = run_document(run, Doc(reply.root, target.url, target.method),
+                outcome = run.run_document(Doc(reply.root, target.url, target.method),
                                        WAIT_VERBS)
             except TwimlError as exc:
                 raise WaitFailed(str(exc)) from None
@@ -125,8 +121,6 @@ def _wait_loop(run: Runner, queue: Queue, wait_url: str | None, method: str) -> 
 def _bridged(run: Runner, bridge: Bridge, queue: Queue, action: str | None,
              method: str) -> Outcome:
     """Taken out by <Dial><Queue>: the queue's `url` for this caller, then the bridge."""
-    from ivr.local.twilio.verbs import run_document
-
     call, world = run.call, run.world
     world.leave(call)
     run.emit("left_queue", queue=queue.name, result="bridging", queue_time=call.queue_time)
@@ -137,7 +131,7 @@ def _bridged(run: Runner, bridge: Bridge, queue: Queue, action: str | None,
                 "QueueSid": queue.sid, "QueueTime": str(call.queue_time),
                 "DequeingCallSid": bridge.dialer.sid}, "queue_url")
             if reply.root is not None:
-                run_document(run, Doc(reply.root, bridge.url, bridge.method), QUEUE_URL_VERBS)
+                run.run_document(Doc(reply.root, bridge.url, bridge.method), QUEUE_URL_VERBS)
         bridge.connected_at = run.now()
         bridge.connected.set()
         bridge.dialer.doorbell.set()

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ivr.local.twilio.model import Call, HungUp, Queue, Redirected, World, new_sid, utcnow
-from ivr.local.twilio.runner import Runner
+from ivr.local.twilio.program import start_outbound
 from ivr.local.twilio.shapes import (
     API,
     call_json,
@@ -111,8 +111,7 @@ def create_call(account: str) -> ResponseReturnValue:
                 timeout=int_of(form.get("Timeout"), 60, 1, 600), phone=local.phone(form["To"]))
     if not call.status_callback:
         call.status_callback_events = frozenset()
-    local.add_call(call)
-    Runner(local, hooks(), call).start()
+    start_outbound(local, hooks(), call)
     return jsonify(call_json(call)), 201
 
 

@@ -6,7 +6,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from ivr.local.twilio.model import (
     Call,
@@ -14,7 +16,6 @@ from ivr.local.twilio.model import (
     Interrupt,
     Redirected,
     World,
-    new_sid,
     utcnow,
 )
 from ivr.local.twilio.twiml import Doc, End, Next, Outcome, TwimlError
@@ -31,14 +32,28 @@ class Aborted(Interrupt):
     """The other side of a whisper or bridge changed course; its own runner says how."""
 
 
+Verb = Callable[["Runner", ET.Element, Doc], Outcome]
+
+
+@dataclass(frozen=True)
+class Program:
+    """What a runner plays: a handler for each TwiML verb it knows, and how an outbound call
+    rings (False: nobody answered). Assembled above the verbs (`ivr.local.twilio.program`), so
+    the runner knows no verb and the verbs run nested documents through their runner."""
+
+    verbs: Mapping[str, Verb]
+    ring_outbound: Callable[[Runner], bool]
+
+
 class Runner:
     """Runs one call in its own thread; also runs a dialled leg's whisper for its parent."""
 
-    def __init__(self, world: World, hooks: Webhooks, call: Call,
+    def __init__(self, world: World, hooks: Webhooks, call: Call, program: Program,
                  partner: Call | None = None) -> None:
         self.world = world
         self.hooks = hooks
         self.call = call
+        self.program = program
         self.partner = partner  # whose hang-up or redirect aborts what this runner does
         self.sequence = 0
 
@@ -161,11 +176,8 @@ class Runner:
         try:
             if call.hangup_at is None:
                 call.hangup_at, call.hangup_by = call.sim_created + TIME_LIMIT, "limit"
-            if call.direction == "outbound-api":
-                from ivr.local.twilio.dialling import ring_outbound
-
-                if not ring_outbound(self):
-                    return
+            if call.direction == "outbound-api" and not self.program.ring_outbound(self):
+                return
             status = self.run_twiml(Next(call.url or "", call.method, {}, "voice", call.twiml))
         except HungUp as exc:
             status = "completed" if call.sim_answered is not None else "canceled"
@@ -179,8 +191,6 @@ class Runner:
 
     def run_twiml(self, target: Next | None) -> str:
         """Follow documents until the call ends; its final status."""
-        from ivr.local.twilio.verbs import run_document
-
         call = self.call
         while target is not None:
             try:
@@ -192,7 +202,7 @@ class Runner:
                 if call.sim_answered is None and not (len(doc.root) and doc.root[0].tag
                                                       == "Reject"):
                     self.answer()
-                outcome: Outcome = run_document(self, doc)
+                outcome: Outcome = self.run_document(doc)
             except Redirected as exc:
                 self.emit("redirected", url=exc.url, member=exc.member)
                 target = Next(exc.url, exc.method, {}, "redirect", exc.twiml)
@@ -210,6 +220,19 @@ class Runner:
             target = outcome
         self.emit("hangup", by="twiml")  # no verb left: Twilio hangs up
         return "completed"
+
+    def run_document(self, doc: Doc, allowed: frozenset[str] | None = None) -> Outcome:
+        """Run a document's verbs in order; where to go next, or None when it ran out."""
+        for verb in doc.root:
+            if allowed is not None and verb.tag not in allowed:
+                raise TwimlError(f"<{verb.tag}> is not allowed in this document")
+            handler = self.program.verbs.get(verb.tag)
+            if handler is None:
+                raise TwimlError(f"unknown TwiML verb <{verb.tag}>")
+            outcome = handler(self, verb, doc)
+            if outcome is not None:
+                return outcome
+        return None
 
     def answer(self) -> None:
         call = self.call
@@ -248,16 +271,3 @@ class Runner:
                 "CallbackSource": "call-progress-events", "SequenceNumber": str(self.sequence),
                 **extra}
 
-
-def start_inbound(world: World, hooks: Webhooks, from_: str, to: str, *,
-                  presses: list[str] | None = None, interactive: bool = False,
-                  hold: float | None = None) -> Call:
-    """A caller dials `to`: Twilio asks the app's voice URL what to do."""
-    call = Call(new_sid("CA"), world.account_sid, from_, to, "inbound",
-                url=world.app_url + "/voice/incoming",
-                fallback_url=world.app_url + "/voice/fallback",
-                status="ringing", interactive=interactive, hold=hold)
-    call.presses.extend(presses or [])
-    world.add_call(call)
-    Runner(world, hooks, call).start()
-    return call

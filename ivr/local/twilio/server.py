@@ -19,6 +19,11 @@ from flask import Flask
 from waitress import wasyncore
 from waitress.server import create_server
 
+from ivr.local.twilio import (
+    device,
+    messages,  # noqa: F401 (adds Messages.json to rest.bp)
+    rest,
+)
 from ivr.local.twilio.model import World
 from ivr.local.twilio.webhooks import TIMEOUT, Webhooks
 
@@ -30,12 +35,6 @@ logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 def create_app(world: World, hooks: Webhooks) -> Flask:
-    from ivr.local.twilio import (
-        device,
-        messages,  # noqa: F401 (adds Messages.json to rest.bp)
-        rest,
-    )
-
     app = Flask(__name__)
     app.extensions["twilio_local"] = world
     app.extensions["twilio_local_hooks"] = hooks

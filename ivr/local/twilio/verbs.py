@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ivr.local import utterance
 from ivr.local.twilio.model import HungUp, new_sid
+from ivr.local.twilio.runner import Runner
 from ivr.local.twilio.twiml import (
     PLAY_SECONDS,
     Doc,
@@ -24,27 +24,10 @@ from ivr.local.twilio.twiml import (
 )
 from ivr.local.twilio.webhooks import path_of
 
-if TYPE_CHECKING:
-    from ivr.local.twilio.runner import Runner
-
 TYPING_SECONDS = 1.0  # a caller takes this long to type the keys of one <Gather>
 SPEECH_END_SECONDS = 1.0  # silence after the last word before Twilio ends the speech
 INTERACTIVE_WAIT = 600.0  # a person at a terminal gets this long to answer a <Gather>
 Stop = Callable[[], bool] | None
-
-
-def run_document(run: Runner, doc: Doc, allowed: frozenset[str] | None = None) -> Outcome:
-    """Run a document's verbs in order; where to go next, or None when it ran out."""
-    for verb in doc.root:
-        if allowed is not None and verb.tag not in allowed:
-            raise TwimlError(f"<{verb.tag}> is not allowed in this document")
-        handler = HANDLERS.get(verb.tag)
-        if handler is None:
-            raise TwimlError(f"unknown TwiML verb <{verb.tag}>")
-        outcome = handler(run, verb, doc)
-        if outcome is not None:
-            return outcome
-    return None
 
 
 def say(run: Runner, verb: ET.Element, doc: Doc, stop: Stop = None) -> Outcome:
@@ -199,22 +182,9 @@ def record(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
     return Next(action, method, params, "action")
 
 
-def _enqueue(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
-    from ivr.local.twilio.queueing import enqueue
-
-    return enqueue(run, verb, doc)
-
-
-def _dial(run: Runner, verb: ET.Element, doc: Doc) -> Outcome:
-    from ivr.local.twilio.dialling import dial
-
-    return dial(run, verb, doc)
-
-
 PROMPTS: dict[str, Callable[[Runner, ET.Element, Doc, Stop], Outcome]] = {
     "Say": say, "Play": play, "Pause": pause}
 HANDLERS: dict[str, Callable[[Runner, ET.Element, Doc], Outcome]] = {
     "Say": say, "Play": play, "Pause": pause, "Gather": gather, "Record": record,
     "Redirect": redirect, "Hangup": hangup, "Reject": reject, "Leave": leave,
-    "Enqueue": _enqueue, "Dial": _dial,
-}
+}  # <Dial> and <Enqueue> join them in `ivr.local.twilio.program`
