@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 from werkzeug.serving import make_server
 
 from ivr.local.simulator_local import LocalTwilio
@@ -48,6 +49,13 @@ class Customer:
 
     def hits_to(self, path: str) -> list[Hit]:
         return [hit for hit in self.hits if hit.path == path]
+
+
+def rest_client(local: TwilioLocal) -> Client:
+    """twilio's own REST client, pointed at the stand-in."""
+    client = Client(ACCOUNT, TOKEN)
+    client.api.base_url = local.url
+    return client
 
 
 def customer_app(customer: Customer) -> Flask:

@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from ivr.local.twilio.model import Message, World, new_sid, utcnow
 from ivr.local.twilio.rest import bp, error, hooks, not_found, world
-from ivr.local.twilio.shapes import API, is_url, page, rfc2822
+from ivr.local.twilio.shapes import API, is_url, newest_matching, page, rfc2822
 from ivr.local.twilio.webhooks import Webhooks
 
 log = logging.getLogger(__name__)
@@ -86,12 +86,10 @@ def create_message(account: str) -> ResponseReturnValue:
 
 @bp.get("/Messages.json")
 def list_messages(account: str) -> ResponseReturnValue:
-    local, args = world(), request.args
+    local = world()
     with local.lock:
-        found = sorted(local.messages.values(), key=lambda m: m.created, reverse=True)
-    for name, attr in {"To": "to", "From": "from_"}.items():
-        if args.get(name):
-            found = [m for m in found if getattr(m, attr) == args[name]]
+        every = list(local.messages.values())
+    found = newest_matching(every, {"To": "to", "From": "from_"})
     return jsonify(page("messages", [message_json(m) for m in found]))
 
 

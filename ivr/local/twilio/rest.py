@@ -19,6 +19,7 @@ from ivr.local.twilio.shapes import (
     int_of,
     is_url,
     member_json,
+    newest_matching,
     page,
     queue_json,
 )
@@ -119,11 +120,8 @@ def create_call(account: str) -> ResponseReturnValue:
 def list_calls(account: str) -> ResponseReturnValue:
     local, args = world(), request.args
     with local.lock:
-        calls = sorted(local.calls.values(), key=lambda c: c.created, reverse=True)
-    wanted = {"To": "to", "From": "from_", "Status": "status"}
-    for name, attr in wanted.items():
-        if args.get(name):
-            calls = [c for c in calls if getattr(c, attr) == args[name]]
+        every = list(local.calls.values())
+    calls = newest_matching(every, {"To": "to", "From": "from_", "Status": "status"})
     if args.get("ParentCallSid"):
         calls = [c for c in calls if c.parent and c.parent.sid == args["ParentCallSid"]]
     return jsonify(page("calls", [call_json(c) for c in calls]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from flask import request
@@ -57,6 +57,24 @@ def member_json(local: World, queue: Queue, call: Call, position: int) -> dict[s
         "wait_time": int(local.clock.now() - call.sim_enqueued),
         "uri": f"{API}/Accounts/{local.account_sid}/Queues/{queue.sid}/Members/{call.sid}.json",
     }
+
+
+class Created(Protocol):
+    created: datetime
+
+
+Item = TypeVar("Item", bound=Created)
+
+
+def newest_matching(items: Iterable[Item], filters: dict[str, str]) -> list[Item]:
+    """The items newest first, keeping those whose attribute equals each filter the request
+    gives (`{"To": "to"}`: `?To=+33...` keeps the items whose `.to` is that number)."""
+    found = sorted(items, key=lambda item: item.created, reverse=True)
+    for name, attr in filters.items():
+        wanted = request.args.get(name)
+        if wanted:
+            found = [item for item in found if getattr(item, attr) == wanted]
+    return found
 
 
 def page(key: str, items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from twilio.rest import Client
 
 from ivr.local.simulator_local import LocalTwilio
 from ivr.local.twilio import TwilioLocal
-from tests.standin import Customer, serve_customer, stand_in
+from tests.standin import Customer, rest_client, serve_customer, stand_in
 
 
 @pytest.fixture
@@ -34,3 +35,9 @@ def timed_device(customer: Customer) -> Iterator[LocalTwilio]:
     a machine busy with other work stalls a call by fewer simulated seconds."""
     with stand_in(customer.url, scale=0.05) as found:
         yield LocalTwilio(found.url)
+
+
+@pytest.fixture
+def rest(local: TwilioLocal) -> Client:
+    """twilio's own REST client, pointed at the stand-in."""
+    return rest_client(local)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from twilio.rest import Client
-
-from tests.helpers import TOKEN
 from tests.standin import (
-    ACCOUNT,
     CALLER,
     HOTLINE,
     ended,
     of,
+    rest_client,
     until,
     webhooks,
 )
@@ -20,12 +17,6 @@ DIAL = ('<Response><Dial action="/dialed" timeout="15">'
         f'<Number url="/whisper?agent=a-support" statusCallback="/leg-status" '
         f'statusCallbackEvent="initiated ringing answered completed">{AGENT}</Number>'
         "</Dial></Response>")
-
-
-def rest(local) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(ACCOUNT, TOKEN)
-    client.api.base_url = local.url
-    return client
 
 
 def test_agent_answers_hears_the_whisper_then_is_bridged(customer, device):
@@ -172,7 +163,7 @@ def test_outbound_call_answered_with_a_key_reaches_an_agent(customer, device, lo
     customer.on("/dialed", "<Response/>")
     customer.on("/callback-status", "<Response/>")
     device.set_phone(client, keys=["1"], talk=600)  # the agent hangs up first, after 20 s
-    call = rest(local).api.v2010.account.calls.create(
+    call = rest_client(local).api.v2010.account.calls.create(
         to=client, from_=HOTLINE, url=customer.url + "/callback",
         status_callback=customer.url + "/callback-status",
         status_callback_event=["initiated", "answered", "completed"], machine_detection=None)
@@ -186,14 +177,14 @@ def test_outbound_call_answered_with_a_key_reaches_an_agent(customer, device, lo
     statuses = [h.form["CallStatus"] for h in customer.hits_to("/callback-status")]
     assert statuses == ["initiated", "in-progress", "completed"]
     assert device.calls(to=client)["dialled"] == {client: 1}
-    fetched = rest(local).api.v2010.account.calls(call.sid).fetch()
+    fetched = rest_client(local).api.v2010.account.calls(call.sid).fetch()
     assert fetched.status == "completed" and int(fetched.duration) >= 20
 
 
 def test_outbound_call_to_a_busy_person(customer, device, local):
     customer.on("/callback-status", "<Response/>")
     device.set_phone("+33622222222", answer="busy")
-    call = rest(local).api.v2010.account.calls.create(
+    call = rest_client(local).api.v2010.account.calls.create(
         to="+33622222222", from_=HOTLINE, url=customer.url + "/callback",
         status_callback=customer.url + "/callback-status")
     ended(device, call.sid)

@@ -8,9 +8,7 @@ import time
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
-from tests.helpers import TOKEN
 from tests.standin import ACCOUNT, CALLER, HOTLINE
 
 # the properties of api.v2010.account.message in twilio/twilio-oai (spec/json/twilio_api_v2010.json)
@@ -18,13 +16,6 @@ MESSAGE_FIELDS = {
     "body", "num_segments", "direction", "from", "to", "date_updated", "price", "error_message",
     "uri", "account_sid", "num_media", "status", "messaging_service_sid", "sid", "date_sent",
     "date_created", "error_code", "price_unit", "api_version", "subresource_uris"}
-
-
-@pytest.fixture
-def rest(local) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(ACCOUNT, TOKEN)
-    client.api.base_url = local.url
-    return client
 
 
 def wait_for(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from twilio.rest import Client
-
-from tests.helpers import TOKEN
 from tests.standin import (
-    ACCOUNT,
     CALLER,
     HOTLINE,
     ended,
     of,
+    rest_client,
     until,
     webhooks,
 )
@@ -22,12 +19,6 @@ ENQUEUE = ('<Response><Enqueue waitUrl="/wait" action="/left">support</Enqueue>'
 def wait_answer(hit):  # type: ignore[no-untyped-def]
     return (f"<Response><Say>position {hit.form['QueuePosition']}</Say>"
             "<Pause length='5'/></Response>")
-
-
-def client(local) -> Client:  # type: ignore[no-untyped-def]
-    rest = Client(ACCOUNT, TOKEN)
-    rest.api.base_url = local.url
-    return rest
 
 
 def test_waiting_callers_hear_their_position_with_twilio_wait_parameters(customer, device):
@@ -75,7 +66,7 @@ def test_rest_redirect_takes_a_waiting_call_out_at_once(customer, device, local)
     customer.on("/connect", "<Response><Say>connected</Say></Response>")
     sid = device.start_call(CALLER, HOTLINE)
     until(device, sid, "play")
-    client(local).api.v2010.account.calls(sid).update(url=customer.url + "/connect",
+    rest_client(local).api.v2010.account.calls(sid).update(url=customer.url + "/connect",
                                                       method="POST")
     events = ended(device, sid)
     assert customer.hits_to("/left")[0].form["QueueResult"] == "redirected"
@@ -93,7 +84,7 @@ def test_members_update_dequeues_the_front_member(customer, device, local):
     until(device, first, "enqueued")
     second = device.start_call("+33600000002", HOTLINE)
     until(device, second, "enqueued")
-    rest = client(local)
+    rest = rest_client(local)
     queue = rest.api.v2010.account.queues.list()[0]
     assert (queue.friendly_name, queue.current_size) == ("support", 2)
     members = rest.api.v2010.account.queues(queue.sid).members.list()
@@ -131,7 +122,7 @@ def test_a_gather_in_the_wait_url_runs_its_action_then_the_wait_loop_goes_on(cus
 
 
 def test_a_full_queue_refuses_the_caller(customer, device, local):
-    rest = client(local)
+    rest = rest_client(local)
     queue = rest.api.v2010.account.queues.create(friendly_name="support", max_size=1)
     customer.on("/voice/incoming", ENQUEUE)
     customer.on("/wait", wait_answer)
@@ -164,7 +155,7 @@ def test_dial_queue_bridges_the_first_waiting_caller(customer, device, local):
     device.set_phone("+33700000001", talk=None)
     waiting = device.start_call(CALLER, HOTLINE)
     until(device, waiting, "enqueued")
-    agent = client(local).api.v2010.account.calls.create(
+    agent = rest_client(local).api.v2010.account.calls.create(
         to="+33700000001", from_=HOTLINE, url=customer.url + "/agent").sid
     until(device, agent, "bridged")
     device.hangup(agent)  # the agent hangs up; the caller goes on with the action

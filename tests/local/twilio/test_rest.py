@@ -5,19 +5,11 @@ from __future__ import annotations
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
-from twilio.rest import Client
 
 from tests.helpers import TOKEN
 from tests.standin import ACCOUNT, CALLER, HOTLINE, ended, until
 
 API = "/2010-04-01/Accounts/" + ACCOUNT
-
-
-@pytest.fixture
-def rest(local) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(ACCOUNT, TOKEN)
-    client.api.base_url = local.url
-    return client
 
 
 def test_calls_are_listed_newest_first_with_filters_and_pages(customer, device, rest):
