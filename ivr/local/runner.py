@@ -172,4 +172,5 @@ def demo_logins(service: Any, base: str) -> str:
     found = ensure_demo_users(service.redis, service.settings.instance_dir, service.clock.now())
     lines = "".join(f"  {name:<11} {password}\n" for name, password in found)
     return (f"Agent console: {base}/agent   Supervisor: {base}/supervisor\n"
-            f"Sign in at {base}/login (demo users, passwords kept in instance/):\n{lines}")
+            f"Sign in at {base}/login (demo users, passwords kept in "
+            f"{service.settings.instance_dir / 'demo_users.json'}):\n{lines}")

@@ -78,3 +78,17 @@ def test_no_other_site_can_frame_the_pages(app, page, live_url):
     framed = page.frames[1]
     assert framed.url.startswith("chrome-error://")
     assert framed.evaluate("document.querySelector('.queue')") is None
+
+
+def test_the_pages_load_every_resource_they_ask_for_the_icon_too(app, page, live_url):
+    add_user(app, "ivy", "admin", "sophie")
+    signed_in_page(page, live_url, "ivy")
+    failed: list[str] = []
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    for path in ("/supervisor", "/agent", "/admin/flow", "/maintenance"):
+        page.goto(f"{live_url}{path}")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(300)  # the icon is asked for after the page's own load
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(f"{live_url}{icon}").headers["content-type"].startswith("image/svg+xml")
+    assert failed == []
