@@ -28,7 +28,7 @@ from ivr.cli.flow import flow
 from ivr.cli.hours import announce, hours
 from ivr.cli.users import users
 from ivr.core.clock import Clock
-from ivr.core.exceptions import ImportRowsError, IvrError
+from ivr.core.exceptions import ImportRowsError
 from ivr.local.twilio.command import twilio_local
 from maintenance.cli import maintenance
 
@@ -95,11 +95,8 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...],
     )
     from ivr.local.simulator_local import LocalCall, LocalTwilio, StandInError
 
-    try:
-        settings = load_settings()
-        token = settings.auth_token()
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings()
+    token = settings.auth_token()
     if url:
         if at is not None or flow_version is not None:
             raise click.UsageError("--at and --flow-version are for an in-process call; "
@@ -110,12 +107,9 @@ def call(caller: str, called: str, at: datetime | None, press: tuple[str, ...],
         from ivr import create_app
         from ivr.local.trial import use_version
 
-        try:
-            app = create_app({"CLOCK": Clock(at), "TRIAL": True})
-            if flow_version is not None:
-                use_version(app.extensions["ivr"], flow_version)
-        except IvrError as exc:
-            raise click.ClickException(str(exc)) from None
+        app = create_app({"CLOCK": Clock(at), "TRIAL": True})
+        if flow_version is not None:
+            use_version(app.extensions["ivr"], flow_version)
         transport = FlaskTransport(app)
         base = settings.public_url or IN_PROCESS_BASE
     answers: list[str] = click.get_current_context().meta["answers"]

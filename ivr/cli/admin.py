@@ -8,7 +8,6 @@ from datetime import datetime
 import click
 
 from ivr.cli.common import acting, as_option, hotline, instant
-from ivr.core.exceptions import IvrError
 
 
 @click.group()
@@ -41,10 +40,7 @@ def guard_unlock(number: str, by: str) -> None:
     from ivr.admin.clients import unlock_number
 
     service = hotline()
-    try:
-        parsed = unlock_number(service, number, acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    parsed = unlock_number(service, number, acting(service, by))
     click.echo(f"{parsed} unlocked")
 
 

@@ -8,7 +8,6 @@ import click
 from pydantic import ValidationError
 
 from ivr.cli.common import hotline
-from ivr.core.exceptions import IvrError
 
 
 @click.group()
@@ -38,11 +37,8 @@ def agents_add(agent_id: str, name: str, skills: str, reach: str, agency: str, l
         raise click.ClickException("; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())) from None
     flow = service.flows.current()
-    try:
-        result = service.save_agent(agent, {r.skill for r in flow.queue_rules.values()},
-                                    agencies=set(flow.config.agencies))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    result = service.save_agent(agent, {r.skill for r in flow.queue_rules.values()},
+                                agencies=set(flow.config.agencies))
     presence = roster.get(service.redis, agent_id)
     click.echo(f"agent {agent_id} {result} ({presence.state if presence else '?'})")
 
@@ -76,10 +72,7 @@ def agents_status(agent_id: str, state: str, reason: str) -> None:
     """Set an agent available, on break or offline; an available agent is given the longest
     waiting caller of their queues at once."""
     service = hotline()
-    try:
-        previous, held = service.change_presence(agent_id, state, reason)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    previous, held = service.change_presence(agent_id, state, reason)
     routed = f"; routing {len(held)} caller(s) to them" if held else ""
     click.echo(f"agent {agent_id}: {previous} -> {state}{routed}")
 
@@ -90,10 +83,7 @@ def agents_remove(agent_id: str) -> None:
     """Remove an agent (not while they are on a call)."""
     from ivr.centre import agents as roster
 
-    try:
-        roster.remove(hotline().redis, agent_id)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    roster.remove(hotline().redis, agent_id)
     click.echo(f"agent {agent_id} removed")
 
 

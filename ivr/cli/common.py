@@ -68,13 +68,10 @@ def hotline(clock: Clock | None = None) -> Any:
     from ivr.core.settings import load_settings
     from ivr.services import Hotline
 
-    try:
-        service = Hotline(load_settings(), clock=clock)
-        service.redis.ping()  # before anything logs that Redis is away
-        service.prepare()
-        return service
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    service = Hotline(load_settings(), clock=clock)
+    service.redis.ping()  # before anything logs that Redis is away
+    service.prepare()
+    return service
 
 
 def as_option(command: Any) -> Any:
@@ -112,14 +109,17 @@ def describe(error: BaseException) -> str:
 
 
 class Commands(click.Group):
-    """The `ivr` group: an error that no command turned into a message becomes one line on
-    standard error and exit status 1; `--verbose` shows the traceback instead."""
+    """The `ivr` group: what the service refused (an `IvrError`: a bad value, an unknown
+    user, a stale version) is one line on standard error and exit status 1, so commands just
+    call the service; any other error too, unless `--verbose` asks for its traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except IvrError as exc:
+            raise click.ClickException(describe(exc)) from None
         except Exception as exc:
             if ctx.params.get("verbose"):
                 raise

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ivr.cli.common import acting, as_option, hotline
-from ivr.core.exceptions import FlowError, IvrError
+from ivr.core.exceptions import FlowError
 
 
 @click.group()
@@ -52,8 +52,6 @@ def _save(path: Path, message: str, by: str, base: int | None, publish: bool) ->
                           acting(service, by), base, publish=publish)
     except FlowError as exc:
         _refused(path, exc)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @flow.command("save")
@@ -113,10 +111,7 @@ def flow_show(number: int) -> None:
     """The YAML of version NUMBER."""
     from ivr.admin import flows
 
-    try:
-        click.echo(flows.show(hotline(), number).source, nl=False)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    click.echo(flows.show(hotline(), number).source, nl=False)
 
 
 @flow.command("diff")
@@ -126,10 +121,7 @@ def flow_diff(a: int, b: int) -> None:
     """What changed from version A to version B (unified diff)."""
     from ivr.admin import flows
 
-    try:
-        text = flows.diff(hotline(), a, b)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    text = flows.diff(hotline(), a, b)
     click.echo(text or f"versions {a} and {b} are the same", nl=not text)
 
 
@@ -141,8 +133,5 @@ def flow_rollback(number: int | None, by: str) -> None:
     from ivr.admin import flows
 
     service = hotline()
-    try:
-        revision = flows.rollback(service, number, acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    revision = flows.rollback(service, number, acting(service, by))
     click.echo(f"published version {revision.number} ({revision.version}) again")

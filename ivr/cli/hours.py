@@ -125,13 +125,10 @@ def hours_closure_add(schedule: str, first: datetime, last: datetime | None,
     from ivr.admin import flows
 
     service = hotline()
-    try:
-        revision = flows.add_closure(
-            service, schedule, first.date(), last.date() if last else None, reason,
-            acting(service, by), from_time.time() if from_time else None,
-            to_time.time() if to_time else None)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    revision = flows.add_closure(
+        service, schedule, first.date(), last.date() if last else None, reason,
+        acting(service, by), from_time.time() if from_time else None,
+        to_time.time() if to_time else None)
     click.echo(f"closure added: published version {revision.number}")
 
 
@@ -153,10 +150,7 @@ def hours_closure_remove(schedule: str, number: int, by: str) -> None:
     from ivr.admin import flows
 
     service = hotline()
-    try:
-        revision = flows.remove_closure(service, schedule, number - 1, acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    revision = flows.remove_closure(service, schedule, number - 1, acting(service, by))
     click.echo(f"closure removed: published version {revision.number}")
 
 
@@ -182,15 +176,12 @@ def announce(name: str, text_fr: str | None, text_en: str | None, until: datetim
             texts = "  ".join(f"[{lang}] {text}" for lang, text in item["text"].items())
             click.echo(f"{key} until {item['until']}  {texts}")
         return
-    try:
-        if clear:
-            switches.clear_announcement(service, name, acting(service, by))
-            click.echo(f"announcement {name} withdrawn")
-            return
-        given = {k: v for k, v in (("fr", text_fr), ("en", text_en)) if v}
-        if not given or until is None:
-            raise click.UsageError("give --fr and/or --en, and --until")
-        switches.set_announcement(service, name, given, until, acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    if clear:
+        switches.clear_announcement(service, name, acting(service, by))
+        click.echo(f"announcement {name} withdrawn")
+        return
+    given = {k: v for k, v in (("fr", text_fr), ("en", text_en)) if v}
+    if not given or until is None:
+        raise click.UsageError("give --fr and/or --en, and --until")
+    switches.set_announcement(service, name, given, until, acting(service, by))
     click.echo(f"announcement {name} until {until.isoformat()}")

@@ -8,7 +8,6 @@ import sys
 import click
 
 from ivr.cli.common import acting, as_option, hotline
-from ivr.core.exceptions import IvrError
 
 
 @click.group()
@@ -34,10 +33,7 @@ def users_add(name: str, role: str, agent_id: str | None, by: str) -> None:
     from ivr.admin import accounts
 
     service = hotline()
-    try:
-        user = accounts.add_user(service, name, role, _password(), acting(service, by), agent_id)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    user = accounts.add_user(service, name, role, _password(), acting(service, by), agent_id)
     click.echo(f"added {user.name} ({user.role})")
 
 
@@ -66,10 +62,7 @@ def users_password(name: str, by: str) -> None:
     from ivr.admin import accounts
 
     service = hotline()
-    try:
-        accounts.change_password(service, name, _password(), acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    accounts.change_password(service, name, _password(), acting(service, by))
     click.echo(f"password of {name} changed")
 
 
@@ -81,10 +74,7 @@ def users_remove(name: str, by: str) -> None:
     from ivr.admin import accounts
 
     service = hotline()
-    try:
-        accounts.remove_user(service, name, acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    accounts.remove_user(service, name, acting(service, by))
     click.echo(f"removed {name}")
 
 
@@ -97,10 +87,7 @@ def users_token(name: str, label: str, by: str) -> None:
     from ivr.admin import accounts
 
     service = hotline()
-    try:
-        token_id, token = accounts.issue_token(service, name, label, acting(service, by))
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    token_id, token = accounts.issue_token(service, name, label, acting(service, by))
     click.echo(token)
     click.echo(f"token {token_id} for {name}: send it as 'Authorization: Bearer <token>'",
                err=True)

@@ -12,6 +12,7 @@ import redis
 from click.testing import CliRunner
 
 from ivr.cli.common import Commands
+from ivr.core.exceptions import IvrError
 
 
 def ivr(*args: str, **environ: str) -> subprocess.CompletedProcess[str]:
@@ -62,6 +63,10 @@ def broken_group() -> click.Group:
     def redis_blank() -> None:
         raise redis.ConnectionError()
 
+    @group.command()
+    def refused() -> None:  # what the service refuses: the user's mistake, said as it is
+        raise IvrError("no user 'zoe'")
+
     return group
 
 
@@ -89,3 +94,9 @@ def test_an_error_without_text_still_says_what_went_wrong():
 def test_verbose_lets_the_error_through():
     result = CliRunner().invoke(broken_group(), ["--verbose", "fails"])
     assert isinstance(result.exception, KeyError)
+
+
+def test_what_the_service_refuses_is_its_own_line_even_when_verbose():
+    for args in (["refused"], ["--verbose", "refused"]):
+        result = CliRunner().invoke(broken_group(), args)
+        assert (result.exit_code, result.stderr) == (1, "Error: no user 'zoe'\n")
