@@ -119,7 +119,7 @@ class Engine:
             if not call.writes:
                 pipe = self.redis.pipeline(transaction=False)
                 pipe.get(CURRENT_KEY)
-                twiml = self._save(call, pipe, only_new=True)
+                twiml = self._save(flow, call, pipe, only_new=True)
                 current, created = pipe.execute()[:2]
                 self._note_current(current)
                 if current == flow.version and created:
@@ -144,7 +144,7 @@ class Engine:
         fetched = fetch.parse(pipe.execute())
         call = self._begin(flow, sid, params, caller, fetched.pop("live", Live()), fetched)
         pipe = self.redis.pipeline(transaction=False)
-        twiml = self._save(call, pipe)
+        twiml = self._save(flow, call, pipe)
         pipe.execute()
         _started(sid, caller, flow.version)
         return twiml
@@ -163,9 +163,9 @@ class Engine:
             return None
         live, fetched = self._fetch(flow.needs(None), caller, None, sid)
         call = self._begin(flow, sid, params, caller, live, fetched, sealing=True)
-        if call.writes or not self._sealable(call):
+        if call.writes or not self._sealable(flow, call):
             return None
-        twiml = self._render(call)
+        twiml = self._render(flow, call)
         if not call.sealed:
             return None
         if flow.steady_start and not flow.needs(None):
@@ -185,7 +185,7 @@ class Engine:
         )
         call = Call(flow, sid, state, params, now, live, fetched, self.trial, self.redis,
                     sealing=sealing and self.sealer is not None)
-        self._run(call, flow.start)
+        self._run(flow, call, flow.start)
         return call
 
     def step(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
@@ -222,13 +222,13 @@ class Engine:
             if following == STAY:
                 return EMPTY
             state.node = None
-            self._run(call, following)
+            self._run(flow, call, following)
         elif state.node:
             # an old or unexpected request: ask the current question again
-            self._run(call, state.node)
+            self._run(flow, call, state.node)
         else:
             return state.last or self._hangup()
-        return self._commit(call, read_seq)
+        return self._commit(flow, call, read_seq)
 
     def _step_sealed(self, sid: str, token: str, args: Mapping[str, str],
                      params: Mapping[str, str]) -> str:
@@ -253,8 +253,8 @@ class Engine:
         if following == STAY:
             return EMPTY
         state.node = None
-        self._run(call, following)
-        twiml = self._render(call)
+        self._run(flow, call, following)
+        twiml = self._render(flow, call)
         if call.sealed and not call.writes and call.state.outcome is None:
             return twiml
         # a write, a call leaving the flow, or a state that must be stored: one round trip,
@@ -309,11 +309,11 @@ class Engine:
             if self.cache_seconds > 0:
                 self._current = (self.monotonic() + self.cache_seconds, version)
 
-    def _sealable(self, call: Call) -> bool:
-        node = call.flow.nodes.get(call.state.node or "")
+    def _sealable(self, flow: Flow, call: Call) -> bool:
+        node = flow.nodes.get(call.state.node or "")
         return node is not None and node.seals(call)
 
-    def _render(self, call: Call) -> str:
+    def _render(self, flow: Flow, call: Call) -> str:
         """The step's TwiML, its questions' action URLs carrying the sealed state when the
         call waits at a node that allows it; sets `call.sealed`."""
         call.state.seq += 1
@@ -321,7 +321,7 @@ class Engine:
         if TOKEN_MARK not in twiml:
             return twiml
         token = None
-        if self.sealer is not None and self._sealable(call):
+        if self.sealer is not None and self._sealable(flow, call):
             token = self.sealer.seal(call.state)
         if token is None:
             return twiml.replace(TOKEN_PARAM, "")
@@ -345,33 +345,34 @@ class Engine:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _run(self, call: Call, name: str | None) -> None:
+    def _run(self, flow: Flow, call: Call, name: str | None) -> None:
         """Enter nodes from `name` until one asks the caller something or the call leaves."""
         hops = 0
         while name is not None:
             hops += 1
             if hops > MAX_HOPS:
                 raise FlowLoop(f"more than {MAX_HOPS} nodes in one step, at {name!r}")
-            node = call.flow.nodes[name]
+            node = flow.nodes[name]
             call.node_name = name
             following = node.enter(call)
             if following is None:
                 call.state.node = name if node.waits else None
             name = following
 
-    def _save(self, call: Call, pipe: redis.client.Pipeline, only_new: bool = False) -> str:
+    def _save(self, flow: Flow, call: Call, pipe: redis.client.Pipeline,
+              only_new: bool = False) -> str:
         """Queue the call's new state and its writes on `pipe`; the TwiML to answer."""
-        twiml = self._render(call)
+        twiml = self._render(flow, call)
         call.state.last = twiml
         pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl, nx=only_new)
         for write in call.writes:
             write(pipe)
         return twiml
 
-    def _commit(self, call: Call, read_seq: int) -> str:
+    def _commit(self, flow: Flow, call: Call, read_seq: int) -> str:
         """Store the call's new state unless another request changed it since it was read;
         the TwiML to answer: this step's, or the winner's when a concurrent answer won."""
-        twiml = self._render(call)
+        twiml = self._render(flow, call)
         call.state.last = twiml
         winner = self.redis.eval(_COMPARE_AND_SET, 1, CALL_KEY.format(call.sid), read_seq,
                                  call.state.dumps(), self.call_ttl)
