@@ -32,7 +32,7 @@ from ivr.flows import twiml_text
 from ivr.flows.call import TOKEN_MARK, TOKEN_PARAM, Call, CallState
 from ivr.flows.fetch import Fetch, answered_id
 from ivr.flows.flow import Flow
-from ivr.flows.nodes.base import STAY
+from ivr.flows.nodes.base import STAY, Node
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
 from ivr.flows.switches import Live
 from ivr.flows.token import Sealer
@@ -189,11 +189,32 @@ class Engine:
         return call
 
     def step(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
-        """The caller's answer to a node's question (or Twilio's report after a verb)."""
+        """The caller's answer to a node's question (or Twilio's report after a verb), in one
+        pass: the call's state read once (opened from the action URL's seal, else from Redis
+        with the step's reads), the nodes run once, the new state written once."""
         sid = _sid(params)
         token = args.get("t")
-        if token is not None:
-            return self._step_sealed(sid, token, args, params)
+        opened = (self._open_sealed(sid, token, args, params) if token is not None
+                  else self._open_stored(sid, args, params))
+        if isinstance(opened, str):  # answered already: a repeated request, an ended call
+            return opened
+        flow, call, asked, read_seq = opened
+        if asked is not None:
+            following = asked.receive(call)
+            if following == STAY:
+                return EMPTY
+            call.state.node = None
+            self._run(flow, call, following)
+        else:  # an old or unexpected request: ask the current question again
+            self._run(flow, call, call.state.node)
+        if call.by_token:
+            return self._store_sealed(flow, call)
+        return self._commit(flow, call, read_seq)
+
+    def _open_stored(self, sid: str, args: Mapping[str, str], params: Mapping[str, str]
+                     ) -> tuple[Flow, Call, Node | None, int] | str:
+        """The state kept in Redis and the step's reads, in one round trip; or the answer when
+        there is nothing to run (the same request again, a call that left the flow)."""
         node_name, seq = args.get("n", ""), _int(args.get("s"))
         flow = self._flow(args.get("v"))
         asked = flow.nodes.get(node_name) if flow is not None else None
@@ -215,24 +236,17 @@ class Engine:
         fetched = fetch.parse(rest)
         call = Call(flow, sid, state, params, self.clock.now(), fetched.pop("live", Live()),
                     fetched, self.trial, self.redis, sealing=self.sealer is not None)
-        read_seq = state.seq
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
-            following = asked.receive(call)
-            if following == STAY:
-                return EMPTY
-            state.node = None
-            self._run(flow, call, following)
-        elif state.node:
-            # an old or unexpected request: ask the current question again
-            self._run(flow, call, state.node)
-        else:
-            return state.last or self._hangup()
-        return self._commit(flow, call, read_seq)
+            return flow, call, asked, state.seq
+        if state.node:
+            return flow, call, None, state.seq
+        return state.last or self._hangup()
 
-    def _step_sealed(self, sid: str, token: str, args: Mapping[str, str],
-                     params: Mapping[str, str]) -> str:
-        """The answer to a question whose action URL carries the call's state."""
+    def _open_sealed(self, sid: str, token: str, args: Mapping[str, str],
+                     params: Mapping[str, str]) -> tuple[Flow, Call, Node, int]:
+        """The state sealed in the action URL of the question answered, and the step's reads
+        (none, or one round trip)."""
         if self.sealer is None:
             raise BadCall("a sealed call state, but no key to open it")
         state = self.sealer.open(token, args.get("v", ""), args.get("n", ""), args.get("s", ""))
@@ -249,19 +263,18 @@ class Engine:
         call.node_name = node_name
         call.live, call.fetched = self._fetch(flow.needs(node_name), state.caller,
                                               answered_id(params), sid, asked.read_ahead(call))
-        following = asked.receive(call)
-        if following == STAY:
-            return EMPTY
-        state.node = None
-        self._run(flow, call, following)
+        return flow, call, asked, state.seq
+
+    def _store_sealed(self, flow: Flow, call: Call) -> str:
+        """A sealed step's answer; written to Redis (one round trip) only when the step
+        writes, the call leaves the flow, or its state cannot ride in the URL."""
         twiml = self._render(flow, call)
         if call.sealed and not call.writes and call.state.outcome is None:
             return twiml
-        # a write, a call leaving the flow, or a state that must be stored: one round trip,
-        # with a copy of the state for whoever reads it (queue, voicemail, agents)
+        # a copy of the state for whoever reads it (queue, voicemail, agents)
         call.state.last = twiml
         pipe = self.redis.pipeline(transaction=False)
-        pipe.eval(_STORE_IF_NEWER, 1, CALL_KEY.format(sid), call.state.seq,
+        pipe.eval(_STORE_IF_NEWER, 1, CALL_KEY.format(call.sid), call.state.seq,
                   call.state.dumps(), self.call_ttl)
         for write in call.writes:
             write(pipe)
