@@ -13,6 +13,9 @@ Two ways to keep a call's state between webhooks:
   answer again.
 A sealed step that writes something, or whose call leaves the flow, also stores a copy of the
 state (for the queue, the voicemail, the agents' screen), in the same round trip as its writes.
+
+`step` is one pass either way: open the state (`_open_sealed` / `_open_stored`, with the step's
+reads), run the nodes (`_run`), write (`_store_sealed` / `_commit`).
 """
 
 from __future__ import annotations
