@@ -1,5 +1,7 @@
-"""`POST /bench/constant`: a TwiML string built once, without signature check, Redis or flow:
-the ceiling a bare Flask route reaches on the same server, against which the webhooks are read.
+"""`POST /bench/constant`: a TwiML string built once, without signature check, Redis or flow,
+added to our app (bench/app.py), so that it runs our app-wide hooks (metrics, headers, the
+session's). The ceiling the webhooks are judged against is the same route in a Flask app with
+nothing of ours (bench/bare.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""`make bench`: the constant route, /voice/incoming and a realistic call mix under granian and
-gunicorn (sync, gthread), loaded by wrk with Twilio-signed requests, judged against issue 11's
-targets; plus Redis round trips per webhook kind.
+"""`make bench`: a bare Flask route (bench/bare.py, the ceiling), the constant route inside our
+app, /voice/incoming and a realistic call mix under granian and gunicorn (sync, gthread),
+loaded by wrk with Twilio-signed requests, judged against issue 11's targets; plus Redis
+round trips per webhook kind.
 
 Run as `.venv/bin/python bench/run.py [--quick] [--only granian]`; prints a table and writes
 bench/results/latest.json. Exit status 1 when an answer was not valid TwiML or a run had
@@ -46,7 +47,7 @@ from prepare import (
 )
 from report import judge, print_report
 from roundtrips import count_round_trips
-from servers import NAMES, SERVERS, Server, ServerKind
+from servers import BARE, NAMES, SERVERS, Server, ServerKind
 from stack import (
     TOKEN,
     bench_redis,
@@ -129,8 +130,24 @@ class Bench:
         self.samples: dict[str, dict[str, int]] = {}
         self.failures: list[str] = []
 
+    def bare(self, spec: ServerKind) -> None:
+        """The ceiling: `spec` serving bench/bare.py (nothing of ours), loaded on its own
+        port just before the real app."""
+        log = self.folder / f"{spec.name}-bare.log"
+        port = free_port()
+        server = Server(spec, HOST, port, self.env, log, target=BARE)
+        print(f"{spec.name}: starting the bare ceiling ({BARE})", flush=True)
+        try:
+            server.wait_ready(CONSTANT_PATH)
+            self.record(self.measure(spec, "bare", self.constant_file(), WARM_UP,
+                                     base=f"http://{HOST}:{port}"))
+        finally:
+            server.stop()
+            self.failures += log_problems(f"{spec.name} (bare)", log)
+
     def server(self, spec: ServerKind) -> None:
         """Start `spec` on a fresh Redis, check samples, then load constant, incoming, mix."""
+        self.bare(spec)
         app = reset(self.env)
         before = walks(self.env, app, self.kinds, SAMPLES, self.stamp, self.ids)
         after = walks(self.env, app, self.kinds, SAMPLES, self.stamp, self.ids)
@@ -161,13 +178,14 @@ class Bench:
                               for agent in nobody_routed(self.env)]
 
     def measure(self, spec: ServerKind, route: str, data: Path, warm_up: int | None = None,
-                **extra: Any) -> dict[str, Any]:
+                base: str | None = None, **extra: Any) -> dict[str, Any]:
         """One measured run of `route` (after a warm-up on the same data, if asked)."""
+        base = base or self.base
         if warm_up:
-            run_wrk(self.base, data, self.load, duration=warm_up)
+            run_wrk(base, data, self.load, duration=warm_up)
         print(f"{spec.name}: loading {route} for {self.load.duration}s...", flush=True)
         with OtherWork() as others:
-            result = run_wrk(self.base, data, self.load)
+            result = run_wrk(base, data, self.load)
         return {"server": spec.name, "route": route, **result, **extra,
                 "other_cpus": round(others.cpus, 2)}
 

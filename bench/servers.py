@@ -16,6 +16,7 @@ from ivr.local.runner import web_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 TARGET = "app:app"  # bench/app.py, served from the bench folder
+BARE = "bare:app"  # bench/bare.py: the ceiling, a Flask app with nothing of ours
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,15 @@ class ServerKind:
     workers: int
     threads: int = 1  # per worker
 
-    def command(self, host: str, port: int) -> list[str]:
+    def command(self, host: str, port: int, target: str = TARGET) -> list[str]:
         if self.name == "granian":
             # the command `make run` uses (there behind nginx, on a unix socket), on the bench app
-            command = web_command(host, port, self.workers, TARGET)
+            command = web_command(host, port, self.workers, target)
             return [*command[:-1], "--working-dir", str(BENCH_DIR), command[-1]]
         if self.name.startswith("gunicorn-"):
             return [sys.executable, "-m", "gunicorn", "--worker-class", self.name[9:],
                     "--workers", str(self.workers), "--threads", str(self.threads),
-                    "--bind", f"{host}:{port}", "--chdir", str(BENCH_DIR), TARGET]
+                    "--bind", f"{host}:{port}", "--chdir", str(BENCH_DIR), target]
         raise ValueError(f"unknown server {self.name!r}: expected one of {', '.join(NAMES)}")
 
     def describe(self) -> str:
@@ -49,15 +50,15 @@ class Server:
     """One running server process group; `stop()` ends it and its workers, always."""
 
     def __init__(self, kind: ServerKind, host: str, port: int, env: dict[str, str],
-                 log: Path) -> None:
+                 log: Path, target: str = TARGET) -> None:
         self.kind = kind
         self.base = f"http://{host}:{port}"
         self.log = log
         with log.open("wb") as output:
             # a session of its own, so that its workers can be signalled with it
-            self.process = subprocess.Popen(kind.command(host, port), env=env, stdout=output,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(kind.command(host, port, target), env=env,
+                                            stdout=output, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
 
     def wait_ready(self, path: str, timeout: float = 30) -> None:
         """Wait until `path` answers (any HTTP status), or fail if the server died."""

@@ -20,7 +20,7 @@ from ivr.core.logsafe import clean
 from ivr.flows.apology import apology
 from ivr.flows.engine import EMPTY, BadCall
 from ivr.flows.token import Tampered
-from ivr.services import hotline
+from ivr.services import Hotline, hotline
 from sms import inbound, notify, outbox
 
 log = logging.getLogger(__name__)
@@ -32,9 +32,9 @@ def twiml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def public_url() -> str:
+def public_url(service: Hotline) -> str:
     """The URL Twilio signed: IVR_PUBLIC_URL + path when set, else the (proxy-fixed) URL."""
-    base = hotline().settings.public_url
+    base = service.settings.public_url
     if base:
         query = request.query_string.decode()
         return f"{base}{request.path}" + (f"?{query}" if query else "")
@@ -100,28 +100,22 @@ def form() -> dict[str, str]:
 def signature_of(token: bytes, url: str, pairs: list[tuple[str, str]]) -> str:
     """Twilio's X-Twilio-Signature of a form POST, as RequestValidator.compute_signature
     makes it (each name, then each distinct value, sorted), over the parsed body: one HMAC."""
-    values: dict[str, set[str]] = {}
-    for key, value in pairs:
-        values.setdefault(key, set()).add(value)
-    text = url + "".join(key + value for key in sorted(values) for value in sorted(values[key]))
+    # the distinct (name, value) pairs sorted: by name, then each name's values
+    text = url + "".join([key + value for key, value in sorted(set(pairs))])
     return base64.b64encode(hmac.new(token, text.encode(), sha1).digest()).decode()
 
 
 @bp.before_request
 @sms_bp.before_request
-def limit_body() -> None:
-    """Twilio's bodies are a few hundred bytes: a bigger one gets 413 before it is read."""
-    request.max_content_length = hotline().settings.max_body
-
-
-@bp.before_request
-@sms_bp.before_request
 def check_signature() -> None:
+    """A body bigger than Twilio's few hundred bytes gets 413 before it is read; then the
+    signature (403 when it is not Twilio's)."""
     service = hotline()
+    request.max_content_length = service.settings.max_body
     if not service.settings.validate_signatures:
         return
     signature = request.headers.get("X-Twilio-Signature", "")
-    url, pairs = public_url(), _pairs()
+    url, pairs = public_url(service), _pairs()
     # the URL as Twilio requested it signs almost every request: one HMAC; `validate` then
     # tries the URL with and without its port, as Twilio's own signing varies
     if not signature or not (

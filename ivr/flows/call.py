@@ -9,16 +9,14 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from ivr.flows import twiml_text
+from ivr.flows.script import Script
 from ivr.flows.speech import speak_date, speak_datetime
 from ivr.flows.switches import Live
 from ivr.hours import Schedule
-
-if TYPE_CHECKING:
-    from ivr.flows.flow import Flow
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +66,7 @@ class Call:
 
     def __init__(
         self,
-        flow: Flow,
+        flow: Script,
         sid: str,
         state: CallState,
         params: Mapping[str, str],
@@ -154,8 +152,7 @@ class Call:
         else:
             query = {"v": self.flow.version, "n": name, "s": str(self.state.seq + 1), **extra}
             url = f"{STEP_PATH}?{urlencode(query)}"
-        asked = self.flow.nodes.get(name)
-        if self.sealing and asked is not None and asked.sealable:
+        if self.sealing and name in self.flow.sealable:
             url += f"&t={TOKEN_MARK}"
         return url
 

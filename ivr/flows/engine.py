@@ -13,6 +13,9 @@ Two ways to keep a call's state between webhooks:
   answer again.
 A sealed step that writes something, or whose call leaves the flow, also stores a copy of the
 state (for the queue, the voicemail, the agents' screen), in the same round trip as its writes.
+
+`step` is one pass either way: open the state (`_open_sealed` / `_open_stored`, with the step's
+reads), run the nodes (`_run`), write (`_store_sealed` / `_commit`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from ivr.flows import twiml_text
 from ivr.flows.call import TOKEN_MARK, TOKEN_PARAM, Call, CallState
 from ivr.flows.fetch import Fetch, answered_id
 from ivr.flows.flow import Flow
-from ivr.flows.nodes.base import STAY
+from ivr.flows.nodes.base import STAY, Node
 from ivr.flows.store import CURRENT_KEY, FlowStore, NoFlow, UnknownVersion
 from ivr.flows.switches import Live
 from ivr.flows.token import Sealer
@@ -119,7 +122,7 @@ class Engine:
             if not call.writes:
                 pipe = self.redis.pipeline(transaction=False)
                 pipe.get(CURRENT_KEY)
-                twiml = self._save(call, pipe, only_new=True)
+                twiml = self._save(flow, call, pipe, only_new=True)
                 current, created = pipe.execute()[:2]
                 self._note_current(current)
                 if current == flow.version and created:
@@ -144,7 +147,7 @@ class Engine:
         fetched = fetch.parse(pipe.execute())
         call = self._begin(flow, sid, params, caller, fetched.pop("live", Live()), fetched)
         pipe = self.redis.pipeline(transaction=False)
-        twiml = self._save(call, pipe)
+        twiml = self._save(flow, call, pipe)
         pipe.execute()
         _started(sid, caller, flow.version)
         return twiml
@@ -163,9 +166,9 @@ class Engine:
             return None
         live, fetched = self._fetch(flow.needs(None), caller, None, sid)
         call = self._begin(flow, sid, params, caller, live, fetched, sealing=True)
-        if call.writes or not self._sealable(call):
+        if call.writes or not self._sealable(flow, call):
             return None
-        twiml = self._render(call)
+        twiml = self._render(flow, call)
         if not call.sealed:
             return None
         if flow.steady_start and not flow.needs(None):
@@ -185,15 +188,36 @@ class Engine:
         )
         call = Call(flow, sid, state, params, now, live, fetched, self.trial, self.redis,
                     sealing=sealing and self.sealer is not None)
-        self._run(call, flow.start)
+        self._run(flow, call, flow.start)
         return call
 
     def step(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
-        """The caller's answer to a node's question (or Twilio's report after a verb)."""
+        """The caller's answer to a node's question (or Twilio's report after a verb), in one
+        pass: the call's state read once (opened from the action URL's seal, else from Redis
+        with the step's reads), the nodes run once, the new state written once."""
         sid = _sid(params)
         token = args.get("t")
-        if token is not None:
-            return self._step_sealed(sid, token, args, params)
+        opened = (self._open_sealed(sid, token, args, params) if token is not None
+                  else self._open_stored(sid, args, params))
+        if isinstance(opened, str):  # answered already: a repeated request, an ended call
+            return opened
+        flow, call, asked, read_seq = opened
+        if asked is not None:
+            following = asked.receive(call)
+            if following == STAY:
+                return EMPTY
+            call.state.node = None
+            self._run(flow, call, following)
+        else:  # an old or unexpected request: ask the current question again
+            self._run(flow, call, call.state.node)
+        if call.by_token:
+            return self._store_sealed(flow, call)
+        return self._commit(flow, call, read_seq)
+
+    def _open_stored(self, sid: str, args: Mapping[str, str], params: Mapping[str, str]
+                     ) -> tuple[Flow, Call, Node | None, int] | str:
+        """The state kept in Redis and the step's reads, in one round trip; or the answer when
+        there is nothing to run (the same request again, a call that left the flow)."""
         node_name, seq = args.get("n", ""), _int(args.get("s"))
         flow = self._flow(args.get("v"))
         asked = flow.nodes.get(node_name) if flow is not None else None
@@ -215,24 +239,17 @@ class Engine:
         fetched = fetch.parse(rest)
         call = Call(flow, sid, state, params, self.clock.now(), fetched.pop("live", Live()),
                     fetched, self.trial, self.redis, sealing=self.sealer is not None)
-        read_seq = state.seq
         if seq == state.seq and node_name == state.node and asked is not None:
             call.node_name = node_name
-            following = asked.receive(call)
-            if following == STAY:
-                return EMPTY
-            state.node = None
-            self._run(call, following)
-        elif state.node:
-            # an old or unexpected request: ask the current question again
-            self._run(call, state.node)
-        else:
-            return state.last or self._hangup()
-        return self._commit(call, read_seq)
+            return flow, call, asked, state.seq
+        if state.node:
+            return flow, call, None, state.seq
+        return state.last or self._hangup()
 
-    def _step_sealed(self, sid: str, token: str, args: Mapping[str, str],
-                     params: Mapping[str, str]) -> str:
-        """The answer to a question whose action URL carries the call's state."""
+    def _open_sealed(self, sid: str, token: str, args: Mapping[str, str],
+                     params: Mapping[str, str]) -> tuple[Flow, Call, Node, int]:
+        """The state sealed in the action URL of the question answered, and the step's reads
+        (none, or one round trip)."""
         if self.sealer is None:
             raise BadCall("a sealed call state, but no key to open it")
         state = self.sealer.open(token, args.get("v", ""), args.get("n", ""), args.get("s", ""))
@@ -249,19 +266,18 @@ class Engine:
         call.node_name = node_name
         call.live, call.fetched = self._fetch(flow.needs(node_name), state.caller,
                                               answered_id(params), sid, asked.read_ahead(call))
-        following = asked.receive(call)
-        if following == STAY:
-            return EMPTY
-        state.node = None
-        self._run(call, following)
-        twiml = self._render(call)
+        return flow, call, asked, state.seq
+
+    def _store_sealed(self, flow: Flow, call: Call) -> str:
+        """A sealed step's answer; written to Redis (one round trip) only when the step
+        writes, the call leaves the flow, or its state cannot ride in the URL."""
+        twiml = self._render(flow, call)
         if call.sealed and not call.writes and call.state.outcome is None:
             return twiml
-        # a write, a call leaving the flow, or a state that must be stored: one round trip,
-        # with a copy of the state for whoever reads it (queue, voicemail, agents)
+        # a copy of the state for whoever reads it (queue, voicemail, agents)
         call.state.last = twiml
         pipe = self.redis.pipeline(transaction=False)
-        pipe.eval(_STORE_IF_NEWER, 1, CALL_KEY.format(sid), call.state.seq,
+        pipe.eval(_STORE_IF_NEWER, 1, CALL_KEY.format(call.sid), call.state.seq,
                   call.state.dumps(), self.call_ttl)
         for write in call.writes:
             write(pipe)
@@ -309,11 +325,11 @@ class Engine:
             if self.cache_seconds > 0:
                 self._current = (self.monotonic() + self.cache_seconds, version)
 
-    def _sealable(self, call: Call) -> bool:
-        node = call.flow.nodes.get(call.state.node or "")
+    def _sealable(self, flow: Flow, call: Call) -> bool:
+        node = flow.nodes.get(call.state.node or "")
         return node is not None and node.seals(call)
 
-    def _render(self, call: Call) -> str:
+    def _render(self, flow: Flow, call: Call) -> str:
         """The step's TwiML, its questions' action URLs carrying the sealed state when the
         call waits at a node that allows it; sets `call.sealed`."""
         call.state.seq += 1
@@ -321,7 +337,7 @@ class Engine:
         if TOKEN_MARK not in twiml:
             return twiml
         token = None
-        if self.sealer is not None and self._sealable(call):
+        if self.sealer is not None and self._sealable(flow, call):
             token = self.sealer.seal(call.state)
         if token is None:
             return twiml.replace(TOKEN_PARAM, "")
@@ -345,33 +361,34 @@ class Engine:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _run(self, call: Call, name: str | None) -> None:
+    def _run(self, flow: Flow, call: Call, name: str | None) -> None:
         """Enter nodes from `name` until one asks the caller something or the call leaves."""
         hops = 0
         while name is not None:
             hops += 1
             if hops > MAX_HOPS:
                 raise FlowLoop(f"more than {MAX_HOPS} nodes in one step, at {name!r}")
-            node = call.flow.nodes[name]
+            node = flow.nodes[name]
             call.node_name = name
             following = node.enter(call)
             if following is None:
                 call.state.node = name if node.waits else None
             name = following
 
-    def _save(self, call: Call, pipe: redis.client.Pipeline, only_new: bool = False) -> str:
+    def _save(self, flow: Flow, call: Call, pipe: redis.client.Pipeline,
+              only_new: bool = False) -> str:
         """Queue the call's new state and its writes on `pipe`; the TwiML to answer."""
-        twiml = self._render(call)
+        twiml = self._render(flow, call)
         call.state.last = twiml
         pipe.set(CALL_KEY.format(call.sid), call.state.dumps(), ex=self.call_ttl, nx=only_new)
         for write in call.writes:
             write(pipe)
         return twiml
 
-    def _commit(self, call: Call, read_seq: int) -> str:
+    def _commit(self, flow: Flow, call: Call, read_seq: int) -> str:
         """Store the call's new state unless another request changed it since it was read;
         the TwiML to answer: this step's, or the winner's when a concurrent answer won."""
-        twiml = self._render(call)
+        twiml = self._render(flow, call)
         call.state.last = twiml
         winner = self.redis.eval(_COMPARE_AND_SET, 1, CALL_KEY.format(call.sid), read_seq,
                                  call.state.dumps(), self.call_ttl)

@@ -1,27 +1,25 @@
-"""A validated flow, ready to run: nodes, prompts, schedules, and what each step reads."""
+"""A validated flow, ready to run: its script (prompts, schedules, queues), its nodes, and what
+each step reads."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from ivr.flows import twiml_text
-from ivr.flows.nodes import Node
-from ivr.flows.schema import FlowConfig, Language, PromptText
-from ivr.hours import Schedule
-from ivr.queue import Rules
+from ivr.flows.config import FlowConfig
+from ivr.flows.nodes.base import Node
+from ivr.flows.script import Script
 
 
-class Flow:
+class Flow(Script):
     """One published version of the call flow. Immutable: a publish makes a new one."""
 
+    config: FlowConfig
+
     def __init__(self, config: FlowConfig, version: str) -> None:
-        self.config = config
-        self.version = version
         self.nodes: dict[str, Node] = dict(config.nodes)
-        self.schedules = {name: Schedule(name, sc) for name, sc in config.schedules.items()}
+        super().__init__(config, version,
+                         frozenset(name for name, node in self.nodes.items() if node.sealable))
         self.needs = cache(self._needs)
-        self.spoken = cache(self._spoken)
-        self.queue_rules = {name: queue.rules(name) for name, queue in config.queues.items()}
 
     @property
     def start(self) -> str:
@@ -42,31 +40,6 @@ class Flow:
                 return True
             name = getattr(node, "next", None)
         return False
-
-    def prompt(self, name: str, lang: str) -> PromptText:
-        texts = self.config.prompts[name]
-        return texts.get(lang) or texts[self.config.default_language]
-
-    def _spoken(self, name: str, lang: str) -> str | None:
-        """The TwiML that speaks prompt `name` in `lang` (its <Play>, or its <Say> in the
-        language's voice), written once per flow version; None when it has placeholders to
-        fill per call. `Call.say_text` writes the same <Say> for a filled prompt."""
-        text = self.prompt(name, lang)
-        if text.audio:
-            return twiml_text.element("Play", str(text.audio), {})
-        if "{" in text.text:
-            return None
-        language = self.language(lang)
-        return twiml_text.element("Say", text.text,
-                                  {"voice": language.voice, "language": language.code})
-
-    def language(self, lang: str) -> Language:
-        languages = self.config.languages
-        return languages.get(lang) or languages[self.config.default_language]
-
-    def rules(self, queue: str) -> Rules:
-        """Routing settings of a queue of this flow."""
-        return self.queue_rules[queue]
 
     def _needs(self, receiving: str | None) -> frozenset[str]:
         """What a step may read from Redis: the receiving node's needs, and the enter needs of

@@ -8,8 +8,8 @@ import string
 from collections.abc import Mapping
 
 from ivr.flows.call import PROMPT_VARS
-from ivr.flows.nodes.base import refs_of
-from ivr.flows.schema import FlowConfig
+from ivr.flows.config import FlowConfig
+from ivr.flows.refs import refs_of
 from ivr.flows.speech import LOCALES
 
 Problem = tuple[tuple[str, ...], str]  # (place in the file, what is wrong)

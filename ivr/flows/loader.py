@@ -13,9 +13,8 @@ from pydantic import ValidationError
 
 from ivr.core.exceptions import FlowError
 from ivr.flows import graph
+from ivr.flows.config import NODE_TYPE_NAMES, FlowConfig
 from ivr.flows.flow import Flow
-from ivr.flows.nodes import NODE_TYPE_NAMES
-from ivr.flows.schema import FlowConfig
 
 
 def load_file(path: Path) -> Flow:

@@ -1,22 +1,20 @@
-"""The flow file's schema: languages, prompts, schedules, agencies, queues and nodes."""
+"""The flow file's schema, but for its nodes: languages, prompts, schedules, agencies, queues,
+callbacks and SMS (FlowSettings). The whole file, nodes included, is FlowConfig
+(ivr/flows/config.py), built above the node kinds."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from callbacks.policy import Policy
-from ivr.flows.nodes import NODE_TYPES, Node
-from ivr.flows.nodes.base import Key, NodeRef, PromptRef, QueueRef, ScheduleRef
+from ivr.core.phones import parse_phone
+from ivr.flows.refs import Key, NodeRef, PromptRef, QueueRef, ScheduleRef
 from ivr.hours import ScheduleConfig
 from ivr.queue import Rules
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-if TYPE_CHECKING:
-    AnyNode = Node
-else:
-    AnyNode = Annotated[NODE_TYPES, Field(discriminator="type")]
 
 
 class Strict(BaseModel):
@@ -88,8 +86,6 @@ class CallbackConfig(Policy):
     @field_validator("caller_id")
     @classmethod
     def _caller_id(cls, value: str) -> str:
-        from ivr.core.phones import parse_phone
-
         number = parse_phone(value)
         if number is None:
             raise ValueError(f"not a phone number: {value!r}")
@@ -112,8 +108,9 @@ class SmsConfig(Strict):
     help_per_day: int = Field(default=1, ge=1, le=10)
 
 
-class FlowConfig(Strict):
-    """A whole call flow, as an admin writes it."""
+class FlowSettings(Strict):
+    """A whole call flow as an admin writes it, but for its nodes: what a call's nodes read
+    through `Call.flow` (ivr/flows/script.py)."""
 
     description: str = ""
     languages: dict[Name, Language] = Field(min_length=1)
@@ -125,7 +122,6 @@ class FlowConfig(Strict):
     queues: dict[Name, Queue] = {}
     callbacks: CallbackConfig | None = None
     sms: SmsConfig | None = None
-    nodes: dict[Name, AnyNode] = Field(min_length=1)
 
     @field_validator("prompts", mode="before")
     @classmethod

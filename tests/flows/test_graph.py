@@ -9,7 +9,7 @@ import yaml
 
 from ivr.core.settings import PROJECT_ROOT
 from ivr.flows import graph
-from ivr.flows.schema import FlowConfig
+from ivr.flows.config import FlowConfig
 
 SHIPPED = PROJECT_ROOT / "config" / "flow.yaml"
 

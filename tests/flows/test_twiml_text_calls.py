@@ -32,9 +32,9 @@ from ivr.core.settings import PROJECT_ROOT
 from ivr.flows import switches as live
 from ivr.flows import twiml_text
 from ivr.flows.call import TOKEN_PARAM
+from ivr.flows.config import NODE_CLASSES, NODE_TYPE_NAMES
 from ivr.flows.engine import EMPTY
 from ivr.flows.loader import from_data, load_file
-from ivr.flows.nodes import NODE_CLASSES, NODE_TYPE_NAMES
 from tests.conftest import MONDAY_MORNING, PARIS
 from tests.helpers import ACME_PHONE, Caller, TwiML, scripted_call
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlencode
 
 from pydantic import Field, field_validator
 
 from callbacks import store as callbacks_store
 from callbacks.policy import COSTLY, REASONS, Policy, spoken_end
-from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef, QueueRef
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import Key, NodeRef, PromptRef, QueueRef
 from ivr.flows.speech import speak_window
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
 
 REQUEST_PATH = "/voice/callback"
 REQUEST_STAGE = "request"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlencode
 
 from pydantic import Field, field_validator
 
 from ivr import queue
 from ivr.core.phones import parse_phone
-from ivr.flows.nodes.base import STAY, Node, NodeRef, PromptRef, QueueRef
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import STAY, Node
+from ivr.flows.refs import NodeRef, PromptRef, QueueRef
 
 WAIT_PATH = "/voice/wait"
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from ivr.callers.directory import Contract
-from ivr.flows.nodes.base import Node, NodeRef, ScheduleRef
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import NodeRef, ScheduleRef
 
 
 class CheckContract(Node):

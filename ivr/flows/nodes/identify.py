@@ -6,17 +6,16 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ivr.callers import guard, spoken
 from ivr.callers.directory import CLIENT_KEY, Client, client_summary
 from ivr.core.phones import mask
-from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import Key, NodeRef, PromptRef
 
 log = logging.getLogger(__name__)
 LICENCE_STAGE = "licence"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef, Ref
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import Key, NodeRef, PromptRef, Ref
 
 LanguageRef = Annotated[str, Ref("language")]
 

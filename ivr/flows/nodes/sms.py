@@ -3,14 +3,13 @@ with their client ID, by default), to their mobile number only."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlencode
 
 from callbacks.policy import Policy
-from ivr.flows.nodes.base import Node, NodeRef, PromptRef
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import NodeRef, PromptRef
 
 SEND_PATH = "/voice/sms"
 SEND_STAGE = "sms"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, HttpUrl
 
-from ivr.flows.nodes.base import Node, NodeRef, PromptRef
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import NodeRef, PromptRef
 
 
 class Say(Node):

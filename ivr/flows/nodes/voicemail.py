@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal
 from urllib.parse import urlencode
 
 from pydantic import Field
 
-from ivr.flows.nodes.base import Key, Node, NodeRef, PromptRef
-
-if TYPE_CHECKING:
-    from ivr.flows.call import Call
+from ivr.flows.call import Call
+from ivr.flows.nodes.base import Node
+from ivr.flows.refs import Key, NodeRef, PromptRef
 
 RECORDING_PATH = "/voice/recording"
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from ivr.flows.schema import FlowConfig
+from ivr.flows.config import FlowConfig
 
 COLOURS = {"check_hours": "#fde7c2", "check_contract": "#fde7c2", "menu": "#d8e8fb",
            "language": "#d8e8fb", "identify": "#d8e8fb", "enqueue": "#d7f0da",
