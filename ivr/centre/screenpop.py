@@ -33,6 +33,9 @@ def choices(flow: Flow, pressed: str) -> list[dict[str, str]]:
         node_name, _, key = item.partition(":")
         node = flow.nodes.get(node_name)
         target = (getattr(node, "options", None) or {}).get(key, "")
+        renewal = getattr(node, "renewal", None)  # the contract check's key to maintenance
+        if not target and renewal is not None and key == renewal.key:
+            target = renewal.to
         led_to = flow.nodes.get(target) if target else None
         queue_name = getattr(led_to, "queue", None)
         label = (flow.config.queues[queue_name].label

@@ -204,3 +204,10 @@ def test_demo_client_1002_crosses_the_edge_between_friday_and_monday(app):
     monday = scripted_call(app, "-", "1002#", at=datetime(2026, 11, 16, 10, 0, tzinfo=PARIS))
     assert any(s.startswith("Votre contrat de maintenance se termine le 15 janvier 2027.")
                for s in monday.said())
+
+
+def test_the_agent_sees_the_renewal_key_as_a_choice_of_maintenance():
+    from ivr.centre.screenpop import choices
+
+    assert choices(FLOW, "contract:2") == [{"menu": "contract", "key": "2",
+                                            "choice": "Maintenance"}]
