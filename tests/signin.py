@@ -1,4 +1,5 @@
-"""Helpers for page and API tests: users, sign-in through the real form, CSRF tokens."""
+"""Helpers for page and API tests: users, sign-in through the real form (by test client or
+in a browser), CSRF tokens."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from ivr.people import users
 
@@ -43,3 +45,14 @@ def signed_in(app: Flask, name: str, role: str, agent_id: str | None = None) -> 
     response = sign_in(client, name)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def browser_sign_in(page: Any, base: str, path: str, name: str,
+                    password: str = PASSWORD) -> None:
+    """Open `path` in a real browser, get sent to the sign-in form, sign in, land on `path`."""
+    page.goto(f"{base}{path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{base}{path}")

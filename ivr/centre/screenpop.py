@@ -17,8 +17,11 @@ from ivr.callers import directory
 from ivr.centre import records
 from ivr.centre.agents import Presence
 from ivr.flows.flow import Flow
+from maintenance import store as follow_ups
 
 ON_A_CALL = ("ringing", "busy")
+MAINTENANCE_SKILL = "maintenance"  # calls for it show the client's open follow-up
+KIND_LABELS = {"renewal": "renewal", "delivery": "new order"}
 
 
 def _moment(value: str) -> datetime | None:
@@ -33,6 +36,9 @@ def choices(flow: Flow, pressed: str) -> list[dict[str, str]]:
         node_name, _, key = item.partition(":")
         node = flow.nodes.get(node_name)
         target = (getattr(node, "options", None) or {}).get(key, "")
+        renewal = getattr(node, "renewal", None)  # the contract check's key to maintenance
+        if not target and renewal is not None and key == renewal.key:
+            target = renewal.to
         led_to = flow.nodes.get(target) if target else None
         queue_name = getattr(led_to, "queue", None)
         label = (flow.config.queues[queue_name].label
@@ -50,6 +56,7 @@ def screen_pop(r: redis.Redis, presence: Presence, flow: Flow,
     if entry is None:  # expired with its call: say what is known
         return {"sid": presence.entry, "state": presence.state, "queue": None,
                 "queue_label": None, "caller": None, "client": None, "contract": None,
+                "follow_up": None,
                 "pressed": [], "lang": None, "waited": None, "enqueued_at": None,
                 "answered_at": None, "talking": None, "previous": []}
     enq, answered = _moment(entry.get("enq")), _moment(entry.get("answered"))
@@ -82,6 +89,22 @@ def screen_pop(r: redis.Redis, presence: Presence, flow: Flow,
         "enqueued_at": enq.isoformat() if enq else None,
         "answered_at": answered.isoformat() if answered else None,
         "talking": int((now - answered).total_seconds()) if answered else None,
+        "follow_up": _follow_up(r, flow, client, now)
+        if client is not None and queue_config is not None
+        and (queue_config.skill or entry.get("queue")) == MAINTENANCE_SKILL else None,
         "previous": [call for call in records.of_client(r, client_id, 11)
                      if call["sid"] != entry.id][:10] if client_id else [],
     }
+
+
+def _follow_up(r: redis.Redis, flow: Flow, client: directory.Client,
+               now: datetime) -> dict[str, Any] | None:
+    """The client's open maintenance follow-up (renewal or new order estimate), if any."""
+    item = follow_ups.open_item(r, client.id, client.agency)
+    if item is None:
+        return None
+    agency = flow.config.agencies.get(client.agency)
+    tz = flow.schedules[agency.schedule].tz if agency is not None else UTC
+    return {"id": item.id, "kind": item.kind, "kind_label": KIND_LABELS.get(item.kind, item.kind),
+            "due": item.due.isoformat(), "state": item.state, "reference": item.reference,
+            "overdue": item.overdue(now.astimezone(tz).date())}

@@ -64,6 +64,8 @@ def _references(config: FlowConfig) -> list[Problem]:
     for name, node in config.nodes.items():
         for place, kind, target in node.references():
             expect(("nodes", name, *place.split(".")), kind, target)
+        for place, message in node.problems(config.nodes):
+            problems.append((("nodes", name, *place.split(".")), message))
         if node.needs_callbacks and config.callbacks is None:
             problems.append((("nodes", name), f"a {getattr(node, 'type', '?')} node needs the "
                              "flow's callbacks: section (queue, schedule, answer_prompt...)"))
@@ -118,7 +120,8 @@ def _reachability(config: FlowConfig) -> list[Problem]:
 
 def _silent_loops(config: FlowConfig) -> list[Problem]:
     """A cycle made only of nodes that never ask the caller anything would spin forever."""
-    quiet = {name for name, node in config.nodes.items() if not node.asks}
+    # a node that may go on without asking (`passes`) does not break a loop
+    quiet = {name for name, node in config.nodes.items() if not node.asks or node.passes}
     problems: list[Problem] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from ivr.cli import main
 from tests.browser.conftest import shot
 from tests.helpers import ASK_ID, scripted_call
-from tests.signin import PASSWORD, add_user
+from tests.signin import PASSWORD, add_user, browser_sign_in
 
 
 def paste(textarea, text):
@@ -21,11 +21,7 @@ def paste(textarea, text):
 
 
 def sign_in(page, base, name="ada"):
-    page.goto(f"{base}/admin/")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_sign_in(page, base, "/admin/", name)
     expect(page.locator("h1")).to_have_text("Hotline admin")
 
 

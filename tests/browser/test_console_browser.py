@@ -18,19 +18,14 @@ from playwright.sync_api import expect
 from ivr.callers import directory
 from ivr.centre import dispatch
 from tests.browser.conftest import shot
-from tests.signin import PASSWORD, add_user
+from tests.signin import add_user, browser_sign_in
 from tests.web.console.calls import agent_answers, conversation_ends, queued, ring_agent
 
 LIVE = 5_000  # ms: the pages poll every second
 
 
 def sign_in(page, base: str, path: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base}{path}")
+    browser_sign_in(page, base, path, name)
     # a mark that a reload would wipe: the page must change without one
     page.evaluate("window.stayedOnPage = true")
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from maintenance import actions
 from tests.browser.conftest import shot
-from tests.signin import PASSWORD, add_user
+from tests.signin import PASSWORD, add_user, browser_sign_in
 
 DEMO_WORKLIST = [
     "renewal-1002-2027-01-15",  # ends 15 January: due Monday 16 November, overdue
@@ -20,11 +20,7 @@ DEMO_WORKLIST = [
 
 
 def sign_in(page, base, name):
-    page.goto(f"{base}/maintenance")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_sign_in(page, base, "/maintenance", name)
     expect(page.locator("h1")).to_contain_text("Maintenance follow-up")
 
 

@@ -38,17 +38,18 @@ def enter(node_name: str, who: Client | None, now: datetime) -> tuple[str | None
 # -- branching ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("days_left", "following"), [
-    (-30, "contract_expired"),
-    (-1, "contract_expired"),
-    (0, "contract_expiring"),
-    (60, "contract_expiring"),
-    (61, "menu"),
-    (3000, "menu"),
+@pytest.mark.parametrize(("days_left", "state", "following"), [
+    (-30, "expired", "contract_expired"),
+    (-1, "expired", "contract_expired"),
+    (0, "expiring", None),  # asked: the renewal offer
+    (60, "expiring", None),
+    (61, "active", "menu"),
+    (3000, "active", "menu"),
 ])
-def test_contract_state_chooses_the_branch(days_left, following):
+def test_contract_state_chooses_the_branch(days_left, state, following):
     end = MONDAY_MORNING.date() + timedelta(days=days_left)
-    assert enter("contract", client(end), MONDAY_MORNING)[0] == following
+    got, call = enter("contract", client(end), MONDAY_MORNING)
+    assert (got, call.state.vars["contract_state"]) == (following, state)
 
 
 def test_no_contract_goes_to_no_contract_without_an_end_date():
@@ -69,17 +70,42 @@ def test_today_is_the_schedules_day_not_utcs():
     assert enter("contract", ended_sunday, datetime(2026, 12, 6, 23, 30, tzinfo=UTC))[0] == (
         "contract_expired")
     # 22:30 UTC on Sunday is still Sunday in Paris: its last day, still covered
-    assert enter("contract", ended_sunday, datetime(2026, 12, 6, 22, 30, tzinfo=UTC))[0] == (
-        "contract_expiring")
+    _, call = enter("contract", ended_sunday, datetime(2026, 12, 6, 22, 30, tzinfo=UTC))
+    assert call.state.vars["contract_state"] == "expiring"
 
 
 def test_notice_comes_from_the_node():
-    node = FLOW.nodes["contract"].model_copy(update={"expiring_days": 30})
-    for days_left, following in ((30, "contract_expiring"), (31, "menu")):
+    node = FLOW.nodes["contract"].model_copy(update={"expiring_days": 30, "renewal": None})
+    for days_left, following in ((30, "menu"), (31, "menu")):
         who = client(MONDAY_MORNING.date() + timedelta(days=days_left))
         state = CallState(version=FLOW.version, lang="fr", client=client_summary(who))
         call = Call(FLOW, "CA-notice", state, {}, MONDAY_MORNING, Live(), {})
         assert node.enter(call) == following
+        assert call.state.vars["contract_state"] == ("expiring" if days_left == 30 else "active")
+
+
+def test_without_a_renewal_offer_an_expiring_caller_goes_on_to_expiring():
+    node = FLOW.nodes["contract"].model_copy(update={"renewal": None, "expiring": "no_contract"})
+    who = client(MONDAY_MORNING.date() + timedelta(days=10))
+    call = Call(FLOW, "CA-plain", CallState(version=FLOW.version, lang="fr",
+                                            client=client_summary(who)),
+                {}, MONDAY_MORNING, Live(), {})
+    assert node.enter(call) == "no_contract"
+    assert call.response.to_xml().count("<Gather") == 0
+
+
+@pytest.mark.parametrize(("digits", "following"), [
+    ("2", "to_maintenance"), ("", "menu"), ("1", "menu"), ("*", "menu"),
+])
+def test_the_renewal_key_leads_to_maintenance_anything_else_to_the_menu(digits, following):
+    node = FLOW.nodes["contract"]
+    who = client(MONDAY_MORNING.date() + timedelta(days=20))
+    call = Call(FLOW, "CA-key", CallState(version=FLOW.version, lang="fr",
+                                          client=client_summary(who)),
+                {"Digits": digits}, MONDAY_MORNING, Live(), {})
+    call.node_name = "contract"
+    assert node.receive(call) == following
+    assert call.state.pressed == (["contract:2"] if digits == "2" else [])
 
 
 # -- what the caller hears -----------------------------------------------------------------
@@ -99,13 +125,28 @@ def said_after_id(app, client_id: str, *more: str, lang_key: str = "-") -> list[
     return TwiML(result.steps[identified]["twiml"]).said()
 
 
-def test_expiring_contract_is_announced_then_the_menu(app, own_clients):
+EXPIRING_FR = ("Votre contrat de maintenance se termine le 20 janvier 2027. Pour joindre le "
+               "service maintenance de votre agence au sujet de son renouvellement, tapez 2. "
+               "Sinon, restez en ligne.")
+
+
+def test_expiring_contract_is_announced_with_a_key_to_maintenance(app, own_clients):
     own_clients(date(2027, 1, 20))
-    said = said_after_id(app, "2001")
-    assert said[0] == ("Votre contrat de maintenance se termine le 20 janvier 2027. Le service "
-                       "maintenance vous adresse un devis de renouvellement 60 jours avant son "
-                       "échéance.")
-    assert said[1].startswith(MENU_FR) and len(said) == 2
+    result = scripted_call(app, "-", "2001#", "-")
+    identified = next(n for n, s in enumerate(result.steps) if "n=identify" in s["path"])
+    asked = TwiML(result.steps[identified]["twiml"])
+    assert asked.said() == [EXPIRING_FR]
+    assert asked.one("Gather").get("numDigits") == "1"
+    assert asked.action()[1]["n"] == "contract"
+    # no key: the menu, as for any caller
+    assert TwiML(result.steps[identified + 1]["twiml"]).said()[0].startswith(MENU_FR)
+
+
+def test_the_renewal_key_puts_the_caller_through_to_maintenance(app, own_clients):
+    own_clients(date(2027, 1, 20))
+    result = scripted_call(app, "-", "2001#", "2")
+    assert not any(s.startswith(MENU_FR) for s in result.said())
+    assert result.outcome == {"type": "enqueue", "target": "maintenance"}
 
 
 def test_first_of_the_month_is_said_premier(app, own_clients):
@@ -127,7 +168,7 @@ def test_expired_contract_says_when_it_ended_and_why_maintenance(app, own_client
 
 def test_contract_ending_today_is_still_current(app, own_clients):
     own_clients(MONDAY_MORNING.date())
-    result = scripted_call(app, "-", "2001#", "1")
+    result = scripted_call(app, "-", "2001#", "-", "1")
     assert "Votre contrat de maintenance se termine le 7 décembre 2026." in " ".join(result.said())
     assert result.outcome == {"type": "enqueue", "target": "technical_support"}
 
@@ -150,7 +191,7 @@ def test_end_dates_in_english(app, own_clients):
 
 def test_expiring_caller_may_still_choose_any_service(app, own_clients):
     own_clients(date(2027, 1, 20))
-    result = scripted_call(app, "9", "2001#", "3")
+    result = scripted_call(app, "9", "2001#", "-", "3")
     assert any(s.startswith(MENU_EN) for s in result.said())
     assert result.outcome == {"type": "enqueue", "target": "delivery"}
 
@@ -163,3 +204,10 @@ def test_demo_client_1002_crosses_the_edge_between_friday_and_monday(app):
     monday = scripted_call(app, "-", "1002#", at=datetime(2026, 11, 16, 10, 0, tzinfo=PARIS))
     assert any(s.startswith("Votre contrat de maintenance se termine le 15 janvier 2027.")
                for s in monday.said())
+
+
+def test_the_agent_sees_the_renewal_key_as_a_choice_of_maintenance():
+    from ivr.centre.screenpop import choices
+
+    assert choices(FLOW, "contract:2") == [{"menu": "contract", "key": "2",
+                                            "choice": "Maintenance"}]

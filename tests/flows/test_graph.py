@@ -53,7 +53,23 @@ def test_an_unknown_placeholder_lists_the_known_ones():
 
 def test_a_silent_loop_is_refused_with_its_path():
     def change(d: dict[str, Any]) -> None:
-        d["nodes"]["contract_expiring"]["next"] = "agency_hours"
+        d["nodes"]["contract_expired"]["next"] = "agency_hours"
     found = problems(change)
     assert found and all("loops without asking the caller anything" in m for _, m in found)
-    assert any("contract_expiring" in m and "agency_hours" in m for _, m in found)
+    assert any("contract_expired" in m and "agency_hours" in m for _, m in found)
+
+
+def test_a_loop_through_a_node_that_may_not_ask_is_refused():
+    # the contract check asks only an expiring caller: an expired one would spin
+    def change(d: dict[str, Any]) -> None:
+        d["nodes"]["contract"]["expired"] = "agency_hours"
+    found = problems(change)
+    assert any("contract" in m and "agency_hours" in m for _, m in found), found
+
+
+def test_the_renewal_offer_must_lead_to_a_queue():
+    def change(d: dict[str, Any]) -> None:
+        d["nodes"]["contract"]["renewal"]["to"] = "goodbye"
+    assert problems(change) == [(("nodes", "contract", "renewal", "to"),
+                                 "must name an enqueue node (the maintenance queue), not the "
+                                 "hangup node 'goodbye'")]

@@ -90,9 +90,9 @@ def test_unreachable_node():
 
 def test_loop_without_asking_the_caller_is_refused():
     data = yaml.safe_load(shipped_text())
-    data["nodes"]["contract_expiring"]["next"] = "agency_hours"  # agency_hours -> contract -> ...
+    data["nodes"]["contract_expired"]["next"] = "agency_hours"  # agency_hours -> contract -> ...
     problems = problems_of(yaml.safe_dump(data, allow_unicode=True))
-    assert any("loops without asking the caller anything" in p and "contract_expiring" in p
+    assert any("loops without asking the caller anything" in p and "contract_expired" in p
                for p in problems)
 
 
@@ -185,3 +185,24 @@ def test_a_changed_shipped_file_replaces_only_a_seeded_flow(app, tmp_path):
     admin = parse(shipped_text().replace("Bienvenue au", "Bienvenue sur la ligne du"))
     store.publish(admin, now, by="cli:mine.yaml")
     assert store.ensure_published(release, now) == admin.version  # an admin's flow stays
+
+
+@pytest.mark.parametrize(("new", "place", "message"), [
+    ('renewal: {prompt: contract_expiring, key: "22", to: to_maintenance, timeout: 5}',
+     "nodes.contract.renewal.key", "should match pattern"),
+    ('renewal: {prompt: contract_expiring, key: "2", to: to_maintenance, timeout: 0}',
+     "nodes.contract.renewal.timeout", "greater than or equal to 1"),
+    ('renewal: {prompt: contract_expiring, key: "2", to: menu, timeout: 5}',
+     "nodes.contract.renewal.to", "must name an enqueue node"),
+    ('renewal: {prompt: contract_expirng, key: "2", to: to_maintenance, timeout: 5}',
+     "nodes.contract.renewal.prompt", "did you mean 'contract_expiring'"),
+    ('renewal: {prompt: contract_expiring, to: to_maintenance, press: 2}',
+     "nodes.contract.renewal.press", "Extra inputs are not permitted"),
+])
+def test_a_bad_renewal_offer_is_refused_with_its_line(new, place, message):
+    old = 'renewal: {prompt: contract_expiring, key: "2", to: to_maintenance, timeout: 5}'
+    text = shipped_text()
+    assert old in text
+    problems = problems_of(text.replace(old, new))
+    line = line_of(text, old)
+    assert any(p.startswith(f"line {line}: {place}") and message in p for p in problems), problems

@@ -188,10 +188,12 @@ def test_active_contract_goes_to_the_menu(app):
 
 
 def test_expiring_contract_says_its_end_date_then_the_menu(app):
-    result = scripted_call(app, "-", "1002#", "1")
+    result = scripted_call(app, "-", "1002#", "-", "1")
     after_id = TwiML(result.steps[2]["twiml"]).said()
-    assert after_id[0].startswith("Votre contrat de maintenance se termine le 15 janvier 2027.")
-    assert after_id[1].startswith(MENU_FR)
+    assert after_id == ["Votre contrat de maintenance se termine le 15 janvier 2027. Pour "
+                        "joindre le service maintenance de votre agence au sujet de son "
+                        "renouvellement, tapez 2. Sinon, restez en ligne."]
+    assert TwiML(result.steps[3]["twiml"]).said()[0].startswith(MENU_FR)
     assert result.outcome == {"type": "enqueue", "target": "technical_support"}
 
 
@@ -219,11 +221,13 @@ def test_no_contract_goes_to_maintenance_without_the_menu(app):
 def test_sixty_days_is_expiring_sixty_one_is_active(app, r, days_left, expiring):
     end = MONDAY_MORNING.date() + timedelta(days=days_left)
     save_clients(r, [Client(id="2060", company="Edge", agency="paris", contract=Contract(end=end))])
-    result = scripted_call(app, "-", "2060#", "1")
+    # an expiring caller is asked first (no key: the menu); an active one gets the menu
+    result = scripted_call(app, "-", "2060#", *(["-"] if expiring else []), "1")
     said = TwiML(result.steps[2]["twiml"]).said()
     spoken_end = {60: "5 février 2027", 61: "6 février 2027"}[days_left]
     assert any(spoken_end in s for s in said) is expiring
-    assert said[-1].startswith(MENU_FR)
+    menu_step = 3 if expiring else 2
+    assert TwiML(result.steps[menu_step]["twiml"]).said()[-1].startswith(MENU_FR)
     assert result.outcome == {"type": "enqueue", "target": "technical_support"}
 
 

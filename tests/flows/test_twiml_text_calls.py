@@ -211,7 +211,8 @@ def drive_open_line(app: Flask, lang: str, numbers: Iterator[str]) -> None:
     assert call("1001", "1") == {"type": "enqueue", "target": "technical_support"}
     assert call("1", "*", "7", "-", "2", caller=ACME_PHONE)["target"] == "maintenance"
     assert call("4242", "-", "4343")["target"] == "maintenance"  # not identified
-    assert call("1002", "3")["target"] == "delivery"  # contract expiring
+    assert call("1002", "-", "3")["target"] == "delivery"  # contract expiring: no key, menu
+    assert call("1002", "2")["target"] == "maintenance"  # ... its key to maintenance
     assert call("1003")["target"] == "maintenance"  # expired
     assert call("1004")["target"] == "maintenance"  # no contract
     assert call("1001", "7", "8", "9")["target"] == "technical_support"  # menu attempts

@@ -126,3 +126,59 @@ def test_outcomes_from_events():
         "type": "record", "target": "http://h/voice/step"}
     assert outcome([{**bridged, "leg": "CA1"}]) == {"type": "hangup", "target": None}
     assert agent_of("/voice/whisper?e=2") is None
+
+
+def own_agency_answers(service, local) -> None:  # type: ignore[no-untyped-def]
+    """Once a caller waits: Marc (maintenance, Paris) goes available, then Léa (maintenance,
+    Rennes); each hangs up once bridged."""
+    device = LocalTwilio(local.url)
+    for phone in ("+33144002002", "+33299002003"):
+        device.set_phone(phone, talk=None)
+    for _ in range(3000):  # a loaded machine may take seconds
+        waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
+        entry = queue.entry(service.redis, waiting[0]) if waiting else None
+        if entry is not None and entry.state == "waiting":
+            break
+        time.sleep(0.01)
+    for agent_id in ("marc", "lea"):
+        for held in service.change_presence(agent_id, "available")[1]:
+            connect(held.entry, held.res)  # the routing job, run here
+    for event in device.follow(waiting[0]):
+        if event["type"] == "bridged":
+            device.hangup_leg(waiting[0])
+
+
+@pytest.mark.parametrize(("contract_end", "answers"), [
+    ("2027-01-15", ["--press", "2"]),  # ends within 60 days: the key at the contract check
+    ("2026-11-30", []),  # ended: straight to maintenance
+])
+def test_a_caller_whose_contract_ends_reaches_their_own_agencys_maintenance(
+        runner, r, env, clock, contract_end, answers):
+    """Issue 19: a Rennes client inside the 60-day window presses 2 at the contract check, an
+    expired one is put through directly; both reach Rennes' maintenance agent (Léa), not
+    Paris' (Marc), who was free first."""
+    from datetime import date
+
+    from ivr.callers.directory import Client, Contract, save_clients
+
+    with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
+        service = app.extensions["ivr"]
+        save_clients(service.redis, [Client(id="2101", company="Vilaine Câbles",
+                                            agency="rennes",
+                                            contract=Contract(end=date.fromisoformat(
+                                                contract_end)))])
+        set_worker_hotline(service)
+        thread = threading.Thread(target=own_agency_answers, args=(service, local), daemon=True)
+        thread.start()
+        try:
+            data = call_json(runner, "--url", local.world.app_url, "--from", "+33612345678",
+                             "--press", "-", "--press", "2101#", *answers, "--hold", "3000")
+        finally:
+            thread.join(timeout=5)
+            set_worker_hotline(None)
+    assert data["outcome"] == {"type": "agent", "target": "lea"}
+    twiml = " ".join(step["twiml"] for step in data["steps"] if step.get("twiml"))
+    assert ("se termine le 15 janvier 2027" in twiml) is bool(answers)
+    assert ("a pris fin le 30 novembre 2026" in twiml) is not bool(answers)
+    menu = [s for s in data["steps"] if "n=menu" in s["path"]]
+    assert menu == []  # never through the menu

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -66,3 +66,8 @@ class Node(BaseModel):
 
     def next_nodes(self) -> Iterator[str]:
         return (name for _, kind, name in self.references() if kind == "node")
+
+    def problems(self, nodes: Mapping[str, Node]) -> Iterator[tuple[str, str]]:
+        """(place, what is wrong) for settings that depend on the flow's other nodes."""
+        return iter(())
+
