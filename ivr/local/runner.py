@@ -71,7 +71,7 @@ def run_all(host: str, port: int, workers: int) -> None:
         redis_server = shared_server(settings.instance_dir)
         env["REDIS_URL"] = redis_server.acquire()
         env.setdefault("IVR_DEMO_DATA", "true")
-    from ivr.services import Hotline
+    from ivr.services.hotline import Hotline
 
     try:
         service = Hotline(load_settings(env))
@@ -81,7 +81,7 @@ def run_all(host: str, port: int, workers: int) -> None:
         if redis_server:
             redis_server.release()
         raise click.ClickException(str(exc)) from None
-    from ivr.centre.metrics import MULTIPROC_ENV, multiprocess_dir
+    from ivr.web.metrics import MULTIPROC_ENV, multiprocess_dir
 
     env.setdefault(MULTIPROC_ENV, str(multiprocess_dir(settings.instance_dir, port)))
     run_dir = settings.instance_dir / "run"

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from ivr.callers import voicemail
 from ivr.centre import agents
-from ivr.services import hotline
+from ivr.services.hotline import hotline
 from ivr.web.auth import api_required, current_user, login_required
 from ivr.web.console import add_template_helpers, desk
 

@@ -15,7 +15,7 @@ from ivr.centre.agents import Presence
 from ivr.centre.board import queues_view
 from ivr.centre.screenpop import ON_A_CALL, screen_pop
 from ivr.people.users import User
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 log = logging.getLogger(__name__)
 DAY_FORMAT = "YYYY-MM-DD"
