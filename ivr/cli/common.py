@@ -13,6 +13,7 @@ import redis
 from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, IvrError
 from ivr.local import utterance
+from ivr.people import users
 from ivr.services.hotline import Hotline, for_command
 
 
@@ -77,8 +78,6 @@ def as_option(command: Any) -> Any:
 
 def acting(service: Hotline, by: str) -> str:
     """`--as NAME` checked: a known user, or the system user."""
-    from ivr.people import users
-
     if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
         raise click.BadParameter(f"no user {by!r}", param_hint="--as")
     return by

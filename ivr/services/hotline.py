@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import redis
 from flask import Flask, current_app
@@ -26,10 +25,8 @@ from ivr.flows.store import FlowStore
 from ivr.flows.token import Sealer
 from ivr.queue import Reservation
 from ivr.services.parts import JOB_QUEUE, NoService, connect, current
+from ivr.telephony import Telephony
 from maintenance import orders
-
-if TYPE_CHECKING:  # imported when first used (below): twilio's REST client is slow to import
-    from ivr.telephony import Telephony
 
 log = logging.getLogger(__name__)
 DEMO_CLIENTS = PROJECT_ROOT / "config" / "demo_clients.csv"
@@ -73,9 +70,6 @@ class Hotline:
     @property
     def telephony(self) -> Telephony:
         if self._telephony is None:
-            # only processes that call Twilio import its REST client (a tenth of a second)
-            from ivr.telephony import Telephony
-
             self._telephony = Telephony(
                 self.settings, on_error=lambda exc: count_twilio_error(self.redis, exc.status))
         return self._telephony

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import redis
 from redis.sentinel import Sentinel
+from rq import Queue
 
 from ivr.core.clock import Clock
 from ivr.core.redis_server import ensure_embedded
@@ -25,11 +26,7 @@ from ivr.flows.engine import Engine
 from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
 from ivr.queue import Reservation
-
-if TYPE_CHECKING:  # for the types only: importing rq and twilio costs every command
-    from rq import Queue
-
-    from ivr.telephony import Telephony
+from ivr.telephony import Telephony
 
 JOB_QUEUE = "routing"  # the RQ queue of routing jobs (connect, place)
 
