@@ -31,16 +31,15 @@ from rq.registry import StartedJobRegistry
 from rq.suspension import resume, suspend
 
 from callbacks import QUEUE, store
-from callbacks.jobs import wake
-from callbacks.scheduling import ask_for
+from callbacks.scheduling import ask_for, wake_job
 from callbacks.store import ready
 from ivr.centre import agents
 from ivr.centre.agents import Agent
-from ivr.centre.dispatch import JOB_QUEUE
 from ivr.core.clock import Clock
 from ivr.core.settings import load_settings
 from ivr.local.twilio import TwilioLocal
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
+from ivr.services.parts import JOB_QUEUE
 from stack import OPEN_HOURS, TOKEN, bench_redis
 
 ACCOUNT = "AC" + "be" * 16
@@ -117,7 +116,7 @@ def main() -> None:
                 time.sleep(0.1)
             # baseline: as many callback jobs that find nothing to do
             callbacks_queue = Queue(QUEUE, connection=rq_redis)
-            baseline_ids = [callbacks_queue.enqueue(wake, f"missing{n}", job_id=f"base-{n}").id
+            baseline_ids = [callbacks_queue.enqueue(wake_job, f"missing{n}", job_id=f"base-{n}").id
                             for n in range(count)]
             started = time.perf_counter()
             resume(rq_redis)

@@ -46,8 +46,8 @@ def run_mode(mode: str, batches: int, size: int, run: int) -> dict[str, float]:
     from flask import Flask, Response, g, request
 
     from ivr import create_app
-    from ivr.centre import metrics
     from ivr.core.clock import Clock
+    from ivr.web import metrics
 
     logging.disable(logging.INFO)  # the app's per-call log line is not what is measured
     env = {k: v for k, v in os.environ.items() if k.startswith(("REDIS_", "IVR_", "TWILIO_"))}
@@ -109,7 +109,7 @@ def run_mode(mode: str, batches: int, size: int, run: int) -> dict[str, float]:
 
 def observe_cost(samples: int = 200_000) -> float:
     """Nanoseconds per histogram observation in this process's mode."""
-    from ivr.centre.metrics import WEBHOOK_SECONDS
+    from ivr.web.metrics import WEBHOOK_SECONDS
 
     child = WEBHOOK_SECONDS.labels("/bench")
     started = time.perf_counter()

@@ -42,7 +42,7 @@ from ivr.core.clock import Clock
 from ivr.core.settings import LOCAL_ACCOUNT_SID, load_settings
 from ivr.local.runner import web_command
 from ivr.local.simulator_local import LocalTwilio, outcome
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 from servers import Server
 from stack import OPEN_HOURS, bench_redis, service_env
 

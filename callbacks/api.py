@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from ivr.services import hotline
+from callbacks import store
+from callbacks.scheduling import cancel as cancel_callback
+from callbacks.scheduling import describe
+from ivr.services.hotline import hotline
 from ivr.web.auth import actor, api_required
 
 bp = Blueprint("callbacks_api", __name__, url_prefix="/api/callbacks")
@@ -15,9 +18,6 @@ bp = Blueprint("callbacks_api", __name__, url_prefix="/api/callbacks")
 @api_required("agent")
 def listing() -> ResponseReturnValue:
     """Pending callbacks (oldest first) and failed ones to follow up (newest first)."""
-    from callbacks import store
-    from callbacks.scheduling import describe
-
     service = hotline()
     return jsonify(pending=describe(service, store.pending(service.redis)),
                    failed=describe(service, store.failed(service.redis)))
@@ -26,9 +26,6 @@ def listing() -> ResponseReturnValue:
 @bp.get("/<cb_id>")
 @api_required("agent")
 def one(cb_id: str) -> ResponseReturnValue:
-    from callbacks import store
-    from callbacks.scheduling import describe
-
     service = hotline()
     found = store.get(service.redis, cb_id)
     if found is None:
@@ -41,8 +38,6 @@ def one(cb_id: str) -> ResponseReturnValue:
 @api_required("agent")
 def cancel(cb_id: str) -> ResponseReturnValue:
     """Cancel a pending callback; 404 unknown, 409 while its client is called or once over."""
-    from callbacks.scheduling import cancel as cancel_callback
-
     done, state = cancel_callback(hotline(), cb_id, actor())
     if done:
         return jsonify(id=cb_id, state="cancelled")

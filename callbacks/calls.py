@@ -2,9 +2,9 @@
 
 REQUEST_PATH makes the request the callback node prepared (the number is in the call's
 state), then sends the call back to the node to say when to expect the call. When a callback
-is placed (callbacks/placing.py), ANSWER_PATH tells the client who is calling and asks them
+is placed (callbacks/placing.py), its ANSWER_PATH tells the client who is calling and asks them
 to press 1 (KEY_PATH), so that an answering machine never takes an agent; then they are
-put through to the agent held for them exactly as a caller would be. STATUS_PATH hears how
+put through to the agent held for them exactly as a caller would be. Its STATUS_PATH hears how
 the client's call ended.
 """
 
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from callbacks import store
+from callbacks.placing import attempt_failed, watch_times
 from callbacks.policy import Policy
+from callbacks.scheduling import ask, build_request, route
 from callbacks.store import dialling
 from ivr import queue
 from ivr.callers import directory
@@ -29,15 +31,11 @@ from ivr.flows.flow import Flow
 from ivr.flows.nodes.callback import NUMBER_VAR, REQUEST_STAGE, Callback
 from ivr.flows.store import UnknownVersion
 from ivr.flows.switches import Live
-
-if TYPE_CHECKING:
-    from ivr.services import Hotline
+from ivr.services.parts import Parts
 
 log = logging.getLogger(__name__)
 
-ANSWER_PATH = "/voice/callback/answer"
 KEY_PATH = "/voice/callback/key"
-STATUS_PATH = "/voice/callback/status"
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 KEY_TRIES = 2
 CONNECT_KEY = "1"
@@ -50,7 +48,7 @@ def _twiml(response: twiml_text.Response) -> str:
 class CallbackCalls:
     """Answers the callbacks' webhooks, with the service's parts (Redis, clock, jobs)."""
 
-    def __init__(self, service: Hotline) -> None:
+    def __init__(self, service: Parts) -> None:
         self.service = service
         self.redis = service.redis
         # told of each callback the flow books (its id), e.g. to confirm it by SMS; what it
@@ -61,8 +59,6 @@ class CallbackCalls:
 
     def request(self, args: Mapping[str, str], params: Mapping[str, str]) -> str:
         """Make the request the callback node prepared; back to that node, which says when."""
-        from callbacks.scheduling import ask, build_request
-
         sid = params.get("CallSid", "")
         node_name, seq = args.get("n", ""), args.get("s", "")
         back = twiml_text.Response()
@@ -135,8 +131,6 @@ class CallbackCalls:
                 return self._ask_key(found, res, tries + 1)
             return self._end(found, "no_key_prompt")
         now = self.service.clock.now()
-        from callbacks.placing import watch_times
-
         watch, _ = watch_times(self._policy(), now)
         if not dialling.pressed(self.redis, found.id, res, now, watch):
             return self._end(found, "sorry_prompt")
@@ -159,8 +153,6 @@ class CallbackCalls:
         if found is None or found.get("res") != res:
             return
         if found.state == "dialling":
-            from callbacks.placing import attempt_failed
-
             status = params.get("CallStatus", "")
             attempt_failed(self.service, cb_id, res,
                            "no key pressed" if status == "completed" else status)
@@ -185,8 +177,6 @@ class CallbackCalls:
     # -- helpers ---------------------------------------------------------------------------
 
     def _settle(self, cb_id: str) -> None:
-        from callbacks.scheduling import route
-
         now = self.service.clock.now()
         if dialling.settle(self.redis, cb_id, now) == "due":
             route(self.service, now)

@@ -8,9 +8,12 @@ from datetime import datetime
 
 import click
 
-from ivr.cli.common import acting, as_option, hotline, instant
-from ivr.core.clock import Clock
-from ivr.core.exceptions import IvrError
+from callbacks import store
+from callbacks.scheduling import ask_for, cancel, describe
+from ivr.core.clock import Clock, parse_instant
+from ivr.core.exceptions import ClockError, IvrError
+from ivr.people import users
+from ivr.services.hotline import Hotline, for_command
 
 REFUSALS = {
     "invalid": "not a valid phone number", "country": "a country callbacks do not call",
@@ -20,6 +23,27 @@ REFUSALS = {
     "voicemail": "a voicemail access number", "not_voice": "not a voice line",
     "unknown_type": "a number of an unknown kind",
 }
+
+
+def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    try:
+        return parse_instant(value) if value is not None else None
+    except ClockError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def hotline(clock: Clock | None = None) -> Hotline:
+    try:
+        return for_command(clock)
+    except IvrError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def acting(service: Hotline, by: str) -> str:
+    """`--as NAME` checked: a known user, or the system user."""
+    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
+        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
+    return by
 
 
 @click.group()
@@ -36,8 +60,6 @@ def callbacks() -> None:
 def callbacks_request(client_id: str, number: str, at: datetime | None, as_json: bool) -> None:
     """Ask for a callback as the flow would: due now in its queue when open, else at the next
     opening. A refused number exits with status 1."""
-    from callbacks.scheduling import ask_for
-
     service = hotline(Clock(at) if at else None)
     try:
         outcome = ask_for(service, number, client_id=client_id, source="cli")
@@ -64,9 +86,6 @@ def callbacks_request(client_id: str, number: str, at: datetime | None, as_json:
 @click.option("--json", "as_json", is_flag=True)
 def callbacks_list(everything: bool, as_json: bool) -> None:
     """Pending callbacks (oldest first), then failed ones for agents to follow up."""
-    from callbacks import store
-    from callbacks.scheduling import describe
-
     service = hotline()
     found = [*store.pending(service.redis), *store.failed(service.redis)]
     if everything:
@@ -88,11 +107,10 @@ def callbacks_list(everything: bool, as_json: bool) -> None:
 
 @callbacks.command("cancel")
 @click.argument("cb_id", metavar="ID")
-@as_option
+@click.option("--as", "by", default="system", show_default=True, metavar="NAME",
+              help="User the action is recorded under in the audit log.")
 def callbacks_cancel(cb_id: str, by: str) -> None:
     """Cancel a pending callback (not while its client's phone rings)."""
-    from callbacks.scheduling import cancel
-
     service = hotline()
     done, result = cancel(service, cb_id, acting(service, by))
     if done:

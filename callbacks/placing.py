@@ -2,13 +2,13 @@
 at a time.
 
 Routing's reservations of callbacks wait in the ready set (`callbacks.store.ready`); a
-placer job (`callbacks.jobs.place`, sent by `ivr.centre.dispatch`) takes a batch of them, each
-claimed
+placer job (`place_job`, sent by `ivr.centre.dispatch`) takes a batch of them, each claimed
 atomically before it is dialled, and places their calls through `ivr/telephony.py`, a few REST
 requests at once. Only the first claim of a reservation may dial, so a job run twice, retried
 by RQ, or re-run after its worker was killed never dials twice; a call that leaves no trace
 (the worker died before Twilio answered the request) is settled by the sweeper at the watch
-time, as a failed attempt, and callbacks still ready after a lost job go to a new one.
+time, as a failed attempt, and callbacks still ready after a lost job go to a new one
+(`sweep`, run by the sweeper of every worker).
 """
 
 from __future__ import annotations
@@ -16,22 +16,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from rq import Queue, Retry
+
 from callbacks import store
-from callbacks.calls import ANSWER_PATH, STATUS_PATH
 from callbacks.policy import Policy
-from callbacks.scheduling import closures, make_wake_jobs, policy_of, route
+from callbacks.scheduling import closures, make_wake_jobs, policy_of, route, wake
 from callbacks.store import dialling, ready
 from ivr.core.exceptions import SettingsError
 from ivr.core.phones import mask
-
-if TYPE_CHECKING:
-    from ivr.services import Hotline
-    from ivr.telephony import TelephonyError
+from ivr.services.parts import Parts, current
+from ivr.telephony import Dial, TelephonyError
 
 log = logging.getLogger(__name__)
+ANSWER_PATH = "/voice/callback/answer"
+STATUS_PATH = "/voice/callback/status"
+PLACE_RETRY = Retry(max=3, interval=[1, 3, 8])
+READY_LATE = timedelta(seconds=10)  # a callback ready this long has lost its placer job
 ANNOUNCE_SECONDS = 30  # the client hears who is calling and presses 1 (twice at most)
 HOLD_MARGIN = 30  # the agent stays held this much beyond the callback's own watch time
 BATCH = 50  # callbacks one placer job claims and dials
@@ -44,13 +46,24 @@ def watch_times(policy: Policy, now: datetime) -> tuple[datetime, datetime]:
     return watch, watch + timedelta(seconds=HOLD_MARGIN)
 
 
-def place_ready(service: Hotline, only: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
+def place_job() -> dict[str, str]:
+    """RQ job: dial a batch of the callbacks an agent is held for (sent by routing, see
+    `ivr.centre.dispatch`); what became of each, by callback id."""
+    return place_ready(current())
+
+
+def make_placer_job(job_queue: Queue, first: str) -> None:
+    """The job that dials the callbacks ready, named after the first it will take
+    ('<callback id>-<reservation>')."""
+    job_queue.enqueue(place_job, job_id=f"cb-place-{first}", retry=PLACE_RETRY,
+                      result_ttl=600, failure_ttl=86400)
+
+
+def place_ready(service: Parts, only: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
     """Dial a batch of ready callbacks (or just `only`: (callback id, reservation) pairs),
     never one whose schedule is closed. Returns what became of each, by callback id:
     dialling, refused, unknown (the request failed: its webhooks or the sweeper will tell),
     closed (due at the next opening), stale (nobody to dial)."""
-    from ivr.centre.dispatch import make_placer_job
-
     flow = service.flows.current()
     policy = policy_of(flow)
     now = service.clock.now()
@@ -78,11 +91,9 @@ def place_ready(service: Hotline, only: Sequence[tuple[str, str]] = ()) -> dict[
     return done
 
 
-def _dial(service: Hotline, policy: Policy, base: str, watch: datetime,
+def _dial(service: Parts, policy: Policy, base: str, watch: datetime,
           claims: Sequence[ready.Claim]) -> dict[str, str]:
     """Place the calls of claimed callbacks, a few at once; note their CallSids."""
-    from ivr.telephony import Dial
-
     caller_id = getattr(policy, "caller_id", None)
     calls = []
     for claim in claims:
@@ -121,7 +132,7 @@ def refused(error: TelephonyError) -> bool:
         and error.status not in (408, 429)
 
 
-def attempt_failed(service: Hotline, cb_id: str, res: str, reason: str) -> str:
+def attempt_failed(service: Parts, cb_id: str, res: str, reason: str) -> str:
     """The attempt of reservation `res` reached nobody: retried later, or failed."""
     flow = service.flows.current()
     now = service.clock.now()
@@ -137,7 +148,7 @@ def attempt_failed(service: Hotline, cb_id: str, res: str, reason: str) -> str:
     return state
 
 
-def check_watched(service: Hotline, cb_id: str) -> None:
+def check_watched(service: Parts, cb_id: str) -> None:
     """A callback dialling or connected whose reports are late (sweeper)."""
     found = store.get(service.redis, cb_id)
     if found is not None and found.state == "dialling":
@@ -148,3 +159,21 @@ def check_watched(service: Hotline, cb_id: str) -> None:
             route(service, service.clock.now())
     else:
         dialling.unwatch(service.redis, cb_id)
+
+
+def sweep(service: Parts) -> None:
+    """Make the RQ jobs of newly scheduled callbacks, wake those whose job was lost, settle
+    those whose reports are late, send those left ready by a lost placer job to a new one."""
+    make_wake_jobs(service)
+    now = service.clock.now()
+    left = ready.oldest(service.redis)
+    if left is not None and now - left[1] > READY_LATE:
+        log.warning("callback %s ready since %s with no placer job: making one", left[0],
+                    left[1].isoformat())
+        make_placer_job(service.job_queue, left[0])
+    for cb_id in dialling.overdue(service.redis, now):
+        log.warning("callback %s is late (its job was lost?): waking it", cb_id)
+        wake(service, cb_id)
+    for cb_id in dialling.watched(service.redis, now):
+        check_watched(service, cb_id)
+    store.trim(service.redis, now)

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import PhoneNumberType
+from phonenumbers import SUPPORTED_REGIONS, PhoneNumberType
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ivr.core.phones import parse_phone
 
 DEFAULT_REGION = "FR"
 
@@ -95,8 +97,6 @@ class Policy(BaseModel):
     @field_validator("countries")
     @classmethod
     def _countries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from phonenumbers import SUPPORTED_REGIONS
-
         for code in value:
             if code not in SUPPORTED_REGIONS:
                 raise ValueError(f"unknown country code {code!r} (ISO 3166, e.g. FR, BE)")
@@ -105,8 +105,6 @@ class Policy(BaseModel):
     @field_validator("own_numbers")
     @classmethod
     def _own(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from ivr.core.phones import parse_phone
-
         numbers = []
         for text in value:
             number = parse_phone(text)

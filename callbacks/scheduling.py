@@ -1,5 +1,6 @@
-"""When a callback is due: asked as the flow would at that instant, woken by RQ's scheduler at
-its time (never while closed), and the sweeper that catches what a lost job would miss."""
+"""When a callback is due: asked as the flow would at that instant, and woken by RQ's scheduler
+at its time (the wake job, never while closed). The sweeper that catches what a lost job would
+miss is in callbacks/placing.py."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rq import Queue, Retry
 
 from callbacks import QUEUE, store
 from callbacks.policy import Policy
-from callbacks.store import dialling, ready
+from callbacks.store import dialling
 from ivr import queue
+from ivr.admin import audit
 from ivr.callers import directory
 from ivr.callers.directory import Contract
 from ivr.core.exceptions import ActionError
@@ -22,13 +24,10 @@ from ivr.flows import switches as live
 from ivr.flows.flow import Flow
 from ivr.hours import Schedule, Status
 from ivr.queue import PRIORITY_STEP, ms
-
-if TYPE_CHECKING:
-    from ivr.services import Hotline
+from ivr.services.parts import Parts, current
 
 log = logging.getLogger(__name__)
 WAKE_RETRY = Retry(max=3, interval=[5, 30, 120])
-READY_LATE = timedelta(seconds=10)  # a callback ready this long has lost its placer job
 
 
 def policy_of(flow: Flow) -> Policy:
@@ -44,14 +43,14 @@ def schedule_of(flow: Flow, name: str) -> Schedule:
     return flow.schedules.get(fallback) or next(iter(flow.schedules.values()))
 
 
-def opening(service: Hotline, flow: Flow, schedule_name: str, now: datetime) -> \
+def opening(service: Parts, flow: Flow, schedule_name: str, now: datetime) -> \
         tuple[Schedule, Status]:
     """The callback's schedule and whether it is open now (emergency closure included)."""
     schedule = schedule_of(flow, schedule_name)
     return schedule, schedule.status(now, live.read(service.redis).emergency)
 
 
-def closures(service: Hotline, flow: Flow, now: datetime) -> dict[str, datetime | None]:
+def closures(service: Parts, flow: Flow, now: datetime) -> dict[str, datetime | None]:
     """When each schedule of the flow opens again if it is closed now, None while open (''
     stands for a schedule no longer in the flow); one round trip for the emergency closure."""
     emergency = live.read(service.redis).emergency
@@ -69,7 +68,7 @@ def score_for(flow: Flow, queue_name: str, contract: str, when: datetime) -> int
     return rank * PRIORITY_STEP + ms(when)
 
 
-def ask(service: Hotline, request: store.Request, now: datetime | None = None,
+def ask(service: Parts, request: store.Request, now: datetime | None = None,
         flow: Flow | None = None) -> store.Outcome:
     """Ask for a callback as the flow would at `now` (the service's clock by default): due at
     once in its queue's line while open (and routed), else scheduled at the next opening
@@ -92,17 +91,15 @@ def ask(service: Hotline, request: store.Request, now: datetime | None = None,
     return outcome
 
 
-def job_queue(service: Hotline) -> Queue:
+def job_queue(service: Parts) -> Queue:
     """The RQ queue of callback jobs (on the connection RQ needs: bytes)."""
     return Queue(QUEUE, connection=service.job_queue.connection)
 
 
-def make_wake_jobs(service: Hotline) -> int:
+def make_wake_jobs(service: Parts) -> int:
     """Give every newly scheduled callback its RQ job, which RQ's scheduler runs at its time
     on the service's clock. The job id carries the callback id and the time, so making it
     twice (two workers) makes one job. Returns how many were made."""
-    from callbacks.jobs import wake as wake_job
-
     made = 0
     while True:
         batch = store.jobless(service.redis)
@@ -121,7 +118,12 @@ def make_wake_jobs(service: Hotline) -> int:
             return made
 
 
-def wake(service: Hotline, cb_id: str) -> str:
+def wake_job(cb_id: str) -> str:
+    """RQ job: a scheduled callback is due (RQ's scheduler runs this at its time)."""
+    return wake(current(), cb_id)
+
+
+def wake(service: Parts, cb_id: str) -> str:
     """A scheduled callback's time has come: into its line if open, else at the next opening."""
     found = store.get(service.redis, cb_id)
     if found is None or found.state != "scheduled":
@@ -142,31 +144,10 @@ def wake(service: Hotline, cb_id: str) -> str:
     return state
 
 
-def route(service: Hotline, now: datetime) -> None:
+def route(service: Parts, now: datetime) -> None:
     """Route every queue now (a callback joined a line, or an agent was freed)."""
     flow = service.flows.current()
     service.dispatch(queue.route(service.redis, now, flow.queue_rules.values()))
-
-
-def sweep(service: Hotline) -> None:
-    """Make the RQ jobs of newly scheduled callbacks, wake those whose job was lost, settle
-    those whose reports are late, send those left ready by a lost placer job to a new one."""
-    from callbacks.placing import check_watched
-    from ivr.centre.dispatch import make_placer_job
-
-    make_wake_jobs(service)
-    now = service.clock.now()
-    left = ready.oldest(service.redis)
-    if left is not None and now - left[1] > READY_LATE:
-        log.warning("callback %s ready since %s with no placer job: making one", left[0],
-                    left[1].isoformat())
-        make_placer_job(service.job_queue, left[0])
-    for cb_id in dialling.overdue(service.redis, now):
-        log.warning("callback %s is late (its job was lost?): waking it", cb_id)
-        wake(service, cb_id)
-    for cb_id in dialling.watched(service.redis, now):
-        check_watched(service, cb_id)
-    store.trim(service.redis, now)
 
 
 def build_request(flow: Flow, number: str, now: datetime, *, source: str,
@@ -211,7 +192,7 @@ def contract_state(client: dict[str, Any], today: date, expiring_days: int = 60)
 # -- what the command line, the API and the console call -------------------------------------
 
 
-def ask_for(service: Hotline, number: str, *, client_id: str | None, source: str,
+def ask_for(service: Parts, number: str, *, client_id: str | None, source: str,
             now: datetime | None = None) -> store.Outcome:
     """Ask for a callback for a client (or nobody known) on `number`, as the flow would at
     `now`: refused with the reason for a number that may not be called."""
@@ -230,11 +211,9 @@ def ask_for(service: Hotline, number: str, *, client_id: str | None, source: str
                now, flow)
 
 
-def cancel(service: Hotline, cb_id: str, by: str) -> tuple[bool, str]:
+def cancel(service: Parts, cb_id: str, by: str) -> tuple[bool, str]:
     """Cancel a pending callback (an agent held for it goes back to work); audited. Returns
     (True, 'cancelled'), else (False, the state that prevents it: 'unknown', 'dialling'...)."""
-    from ivr.admin import audit
-
     now = service.clock.now()
     done, state = store.cancel(service.redis, cb_id, now, by)
     if done:
@@ -243,7 +222,7 @@ def cancel(service: Hotline, cb_id: str, by: str) -> tuple[bool, str]:
     return done, state
 
 
-def describe(service: Hotline, found: Iterable[store.Callback]) -> list[dict[str, Any]]:
+def describe(service: Parts, found: Iterable[store.Callback]) -> list[dict[str, Any]]:
     """Callbacks as JSON, each time in its schedule's zone."""
     flow = service.flows.current()
     return [item.as_json(schedule_of(flow, item.get("schedule")).tz) for item in found]

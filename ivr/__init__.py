@@ -12,8 +12,6 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.core.settings import ENV_NAMES, MAX_UPLOAD, load_settings
-from ivr.services import Hotline
-from sms import notify
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,26 +34,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
+    # The app's parts are imported when an app is built, not with this package: every module
+    # of `ivr` imports this file first, and a part (ivr.core.clock, say) must not pull in the
+    # whole app, nor find the app half-imported when the app imports it.
+    from callbacks import api as callbacks_api
+    from ivr import routes
+    from ivr.services.hotline import Hotline
+    from ivr.web import admin as admin_web
+    from ivr.web import auth, headers, health, metrics
+    from ivr.web.admin import api as admin_api
+    from ivr.web.console import agent, api, supervisor
+    from maintenance import views as maintenance_views
+    from sms import notify
+
     service = Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL")))
     service.init_app(app)
     # a callback booked by the flow is confirmed by SMS (sms sits above the service)
     service.callbacks.on_booked = partial(notify.confirm_callback, service)
-
-    from callbacks import api as callbacks_api
-    from ivr import routes
-    from ivr.centre import metrics
-    from ivr.web import auth, headers, health
-    from ivr.web.console import agent, api, supervisor
-    from maintenance import views as maintenance_views
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(routes.sms_bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(callbacks_api.bp)
     auth.init_app(app, app.extensions["ivr"])  # sessions, CSRF, /login, /logout
-    from ivr.web import admin as admin_web
-    from ivr.web.admin import api as admin_api
-
     app.register_blueprint(admin_web.bp)
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(agent.bp)

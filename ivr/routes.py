@@ -20,7 +20,7 @@ from ivr.core.logsafe import clean
 from ivr.flows.apology import apology
 from ivr.flows.engine import EMPTY, BadCall
 from ivr.flows.token import Tampered
-from ivr.services import Hotline, hotline
+from ivr.services.hotline import Hotline, hotline
 from sms import inbound, notify, outbox
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from ivr.admin import audit
 from ivr.callers import directory
 from ivr.core.exceptions import ActionError
 from ivr.hours import Schedule
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 from maintenance import orders, store, worklist
 
 STATE_LABELS = {"todo": "to do", "estimate_sent": "estimate sent", "renewed": "renewed",

@@ -12,7 +12,7 @@ from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, ImportRowsError, IvrError
 from ivr.core.settings import load_settings
 from ivr.people import users
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 from maintenance import actions, orders
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from rq import Queue
 
 from ivr.centre.jobs import queue
-from ivr.services import Hotline, worker_hotline
+from ivr.services.hotline import Hotline, current_hotline
 from maintenance import actions
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ DAILY_AT = time(6, 0)  # local time of the agencies (Europe/Paris), before anyon
 
 def daily() -> dict[str, int]:
     """Build today's worklists, then schedule the next run (RQ has no recurring jobs)."""
-    service = worker_hotline()
+    service = current_hotline()
     done = actions.build(service)
     schedule(service, queue(service.settings))
     log.info("maintenance worklists: %d due, %d new", done["due"], done["created"])

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 
 from ivr.centre import agents
 from ivr.core.exceptions import IvrError
-from ivr.services import Hotline, hotline
+from ivr.services.hotline import Hotline, hotline
 from ivr.web.auth import actor, current_user, login_required
 from maintenance import actions, store
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from callbacks import store
 from callbacks.scheduling import cancel
@@ -16,11 +15,9 @@ from ivr.callers import directory
 from ivr.core.phones import mask, parse_phone
 from ivr.flows import twiml_text
 from ivr.flows.flow import Flow
+from ivr.services.hotline import Hotline
 from sms import optout
 from sms.texts import render
-
-if TYPE_CHECKING:
-    from ivr.services import Hotline
 
 log = logging.getLogger(__name__)
 HELP_KEY = "ivr:sms:help:{}:{}"  # help messages sent to a number on a day (the one owner)

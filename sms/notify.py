@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from callbacks import store
@@ -18,13 +17,11 @@ from ivr.flows.flow import Flow
 from ivr.flows.nodes.sms import SEND_STAGE, SendSms
 from ivr.flows.speech import speak_window
 from ivr.flows.store import UnknownVersion
+from ivr.services.hotline import Hotline
 from sms import optout
 from sms.inbound import remember_confirmed
 from sms.outbox import queue_sms
 from sms.texts import render
-
-if TYPE_CHECKING:
-    from ivr.services import Hotline
 
 log = logging.getLogger(__name__)
 

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING
 
 import redis
 from rq import Retry, get_current_job
 
 from ivr.core.phones import mask
-from ivr.services import worker_hotline
+from ivr.services.hotline import Hotline, current_hotline
 from ivr.telephony import TelephonyError
 from sms import optout
-
-if TYPE_CHECKING:
-    from ivr.services import Hotline
 
 log = logging.getLogger(__name__)
 OUT_KEY = "ivr:sms:out:{}"  # hash: to, body, kind, ref, state, sid, status, error, tries
@@ -64,7 +60,7 @@ def deliver_job(out_id: str) -> str:
     """The RQ job: send the SMS `out_id` (retried by RQ while Twilio may come back)."""
     job = get_current_job()
     last_try = job is None or not job.retries_left
-    return deliver(worker_hotline(), out_id, last_try)
+    return deliver(current_hotline(), out_id, last_try)
 
 
 def deliver(service: Hotline, out_id: str, last_try: bool = True) -> str:

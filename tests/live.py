@@ -17,11 +17,12 @@ from typing import Any
 from flask import Flask
 from rq.timeouts import TimerDeathPenalty
 
-from ivr.centre.dispatch import JOB_QUEUE, sweep_once
+from ivr.centre.dispatch import sweep_once
 from ivr.centre.jobs import HotlineSimpleWorker, rq_connection
 from ivr.local.simulator_local import LocalTwilio
 from ivr.local.twilio import TwilioLocal
-from ivr.services import Hotline, set_worker_hotline
+from ivr.services.hotline import Hotline
+from ivr.services.parts import JOB_QUEUE
 from tests.standin import SCALE, hotline
 
 
@@ -47,7 +48,8 @@ class Background(threading.Thread):
         self.errors: list[BaseException] = []
 
     def run(self) -> None:
-        worker = ThreadWorker(list(self.queues), connection=rq_connection(self.service.settings))
+        worker = ThreadWorker(list(self.queues), connection=rq_connection(self.service.settings),
+                              service=self.service)
         while not self.stopped.wait(self.every):
             try:
                 worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
@@ -74,12 +76,10 @@ def contact_centre(config: dict[str, Any], scale: float = SCALE,
     """The app, the stand-in and a background worker, stopped on the way out."""
     with hotline(config, scale) as (app, local):
         service: Hotline = app.extensions["ivr"]
-        set_worker_hotline(service)
         worker = Background(service, queues)
         worker.start()
         try:
             yield Live(app, service, local, LocalTwilio(local.url))
         finally:
             worker.stop()
-            set_worker_hotline(None)
         assert not worker.errors, f"the background worker failed: {worker.errors!r}"

@@ -8,7 +8,7 @@ from ivr.admin import audit
 from ivr.core.exceptions import UserError
 from ivr.people import sessions, users
 from ivr.people.users import User
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 
 def _shown(user: User | None) -> dict[str, Any] | None:

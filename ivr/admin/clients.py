@@ -8,7 +8,7 @@ from ivr.admin import audit
 from ivr.callers import client_csv, directory, guard
 from ivr.core.exceptions import ActionError
 from ivr.core.phones import mask, parse_phone
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 
 def import_clients(service: Hotline, data: Path | bytes, filename: str, by: str) -> int:

@@ -20,7 +20,7 @@ from ivr.flows.flow import Flow
 from ivr.flows.loader import parse
 from ivr.flows.store import Revision
 from ivr.hours import WEEKDAYS, ClosureConfig, Interval
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 MAX_SOURCE = 512 * 1024
 MAX_MESSAGE = 200

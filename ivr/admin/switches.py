@@ -13,7 +13,7 @@ from ivr.core.exceptions import ActionError
 from ivr.flows import switches as live
 from ivr.flows.nodes.speak import Announcement
 from ivr.hours import Emergency
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 MAX_TEXT = 1000
 MAX_REASON = 200

@@ -5,7 +5,8 @@ Routing (ivr/queue.py) holds an agent for a caller inside Redis; taking the call
 Twilio's queue is a REST request, done here by an RQ job (`connect`) so that no webhook waits
 on Twilio. A job takes ids, checks that its reservation still stands, and is safe to run
 twice. A reserved callback has no call waiting: it joins the callbacks ready to be dialled,
-and one placer job at a time dials them by batches (callbacks/placing.py). The sweeper, a
+and one placer job at a time dials them by batches (callbacks/placing.py). Jobs take ids and
+run with their worker's service (`ivr.services.parts.current`). The sweeper, a
 thread of every `ivr worker`, releases reservations that went late (a process died, Twilio
 never came back), ends wrap-ups, routes every queue, and catches callbacks whose job or call
 report was lost (callbacks/scheduling.py).
@@ -21,6 +22,8 @@ from urllib.parse import urlencode
 import redis
 from rq import Queue, Retry
 
+from callbacks import placing
+from callbacks.placing import make_placer_job
 from callbacks.store import ready
 from ivr import queue
 from ivr.centre import records
@@ -28,10 +31,11 @@ from ivr.core.clock import Clock
 from ivr.core.exceptions import SettingsError
 from ivr.flows.queueing import CONNECT_PATH
 from ivr.queue import Reservation
+from ivr.services.parts import Parts, current
+from ivr.telephony import CallGone
 
 log = logging.getLogger(__name__)
 
-JOB_QUEUE = "routing"
 SWEEP_SECONDS = 2.0
 JOB_RETRY = Retry(max=3, interval=[1, 3, 8])
 
@@ -59,33 +63,19 @@ class Dispatcher:
             make_placer_job(self.job_queue, f"{ready.callback_of(first.entry)}-{first.res}")
 
 
-def make_placer_job(job_queue: Queue, first: str) -> None:
-    """The job that dials the callbacks ready, named after the first it will take
-    ('<callback id>-<reservation>')."""
-    from callbacks.jobs import place
-
-    job_queue.enqueue(place, job_id=f"cb-place-{first}", retry=JOB_RETRY, result_ttl=600,
-                      failure_ttl=86400)
-
-
 def connect(entry_id: str, res: str) -> str:
     """RQ job: take a waiting call out of Twilio's queue to the connect URL of its reservation.
 
     Nothing happens when the reservation no longer stands (done already, released as late).
     A call Twilio no longer knows leaves the queue; other REST failures raise, so RQ retries.
     """
-    from ivr.services import worker_hotline
-    from ivr.telephony import CallGone
-
-    service = worker_hotline()
+    service = current()
     entry = queue.entry(service.redis, entry_id)
     if entry is None or entry.get("res") != res or entry.state != "reserved":
         return "stale"
     if entry.get("kind") == "callback":  # sent here by an earlier version: it is dialled
-        from callbacks.placing import place_ready
-
         cb_id = entry.get("callback")
-        return place_ready(service, only=[(cb_id, res)]).get(cb_id, "stale")
+        return placing.place_ready(service, only=[(cb_id, res)]).get(cb_id, "stale")
     base = service.settings.public_url
     if not base:
         raise SettingsError("IVR_PUBLIC_URL: required to route calls (Twilio needs our "
@@ -100,25 +90,21 @@ def connect(entry_id: str, res: str) -> str:
     return "redirected"
 
 
-def sweep_once(service: object) -> int:
+def sweep_once(service: Parts) -> int:
     """Release late reservations, end wrap-ups, route every queue, write finished records;
     wake callbacks whose job was lost and settle those whose calls left no report."""
-    from callbacks.scheduling import sweep as callbacks_sweep
-    from ivr.services import Hotline
-
-    assert isinstance(service, Hotline)
     flow = service.flows.current()
     held = queue.route(service.redis, service.clock.now(), flow.queue_rules.values())
     service.dispatch(held)
     records.collect(service.redis, service.settings.tz, service.settings.records_days)
-    callbacks_sweep(service)
+    placing.sweep(service)
     return len(held)
 
 
 class Sweeper(threading.Thread):
     """Runs `sweep_once` every SWEEP_SECONDS until stopped; errors are logged, never raised."""
 
-    def __init__(self, service: object, every: float = SWEEP_SECONDS) -> None:
+    def __init__(self, service: Parts, every: float = SWEEP_SECONDS) -> None:
         super().__init__(name="ivr-sweeper", daemon=True)
         self.service = service
         self.every = every

@@ -13,6 +13,8 @@ import redis
 from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, IvrError
 from ivr.local import utterance
+from ivr.people import users
+from ivr.services.hotline import Hotline, for_command
 
 
 def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -63,15 +65,9 @@ class AnswersInOrder(click.Command):
         return rest
 
 
-def hotline(clock: Clock | None = None) -> Any:
+def hotline(clock: Clock | None = None) -> Hotline:
     """The service's parts, for commands that work on Redis directly."""
-    from ivr.core.settings import load_settings
-    from ivr.services import Hotline
-
-    service = Hotline(load_settings(), clock=clock)
-    service.redis.ping()  # before anything logs that Redis is away
-    service.prepare()
-    return service
+    return for_command(clock)
 
 
 def as_option(command: Any) -> Any:
@@ -80,10 +76,8 @@ def as_option(command: Any) -> Any:
                         help="User the action is recorded under in the audit log.")(command)
 
 
-def acting(service: Any, by: str) -> str:
+def acting(service: Hotline, by: str) -> str:
     """`--as NAME` checked: a known user, or the system user."""
-    from ivr.people import users
-
     if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
         raise click.BadParameter(f"no user {by!r}", param_hint="--as")
     return by

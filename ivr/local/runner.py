@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -17,6 +16,9 @@ from ivr.core.exceptions import IvrError
 from ivr.core.redis_server import shared_server
 from ivr.core.settings import LOCAL_ACCOUNT_SID, load_settings
 from ivr.local import proxy
+from ivr.people.users import ensure_demo_users
+from ivr.services.hotline import Hotline
+from ivr.web.metrics import MULTIPROC_ENV, multiprocess_dir
 
 STOP_GRACE = 1.0  # seconds the parts get to stop on Ctrl-C before they are killed
 
@@ -71,8 +73,6 @@ def run_all(host: str, port: int, workers: int) -> None:
         redis_server = shared_server(settings.instance_dir)
         env["REDIS_URL"] = redis_server.acquire()
         env.setdefault("IVR_DEMO_DATA", "true")
-    from ivr.services import Hotline
-
     try:
         service = Hotline(load_settings(env))
         service.prepare()
@@ -81,8 +81,6 @@ def run_all(host: str, port: int, workers: int) -> None:
         if redis_server:
             redis_server.release()
         raise click.ClickException(str(exc)) from None
-    from ivr.centre.metrics import MULTIPROC_ENV, multiprocess_dir
-
     env.setdefault(MULTIPROC_ENV, str(multiprocess_dir(settings.instance_dir, port)))
     run_dir = settings.instance_dir / "run"
     web_socket = run_dir / "web.sock"
@@ -163,10 +161,8 @@ def _say(text: str, err: bool = False) -> None:
         pass
 
 
-def demo_logins(service: Any, base: str) -> str:
+def demo_logins(service: Hotline, base: str) -> str:
     """The demo users' sign-ins, created with the demo data only ('' without)."""
-    from ivr.people.users import ensure_demo_users
-
     if not service.settings.load_demo_data:
         return ""
     found = ensure_demo_users(service.redis, service.settings.instance_dir, service.clock.now())

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from flask import Flask
 
+from ivr import routes
 from ivr.core.clock import Clock
 from ivr.flows.flow import Flow
 from ivr.flows.store import TrialStore
 from ivr.local.simulator import IN_PROCESS_BASE, FlaskTransport, Result, Simulator
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 HOTLINE_NUMBER = "+33825000463"
 
@@ -30,8 +31,6 @@ def try_call(service: Hotline, number: int | None, at: datetime, caller: str,
              presses: list[str]) -> Result:
     """A simulated call on version `number` (None: the published one) at `at`; the running
     app's own clock and flow are left alone. The call's state is written to Redis like any."""
-    from ivr import routes
-
     trial = Hotline(service.settings, clock=Clock(at), r=service.redis, trial=True)
     if number is not None:
         use_version(trial, number)

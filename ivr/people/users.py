@@ -18,6 +18,7 @@ from typing import Any, Literal
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ivr.centre import agents  # the roster: the one place every face passes through
 from ivr.core.exceptions import UserError
 
 Role = Literal["agent", "supervisor", "admin"]
@@ -98,8 +99,6 @@ def check_agent(r: redis.Redis, role: str, agent_id: str | None) -> str | None:
         return None
     if not AGENT_ID.match(agent_id):
         raise UserError(f"agent id must be letters, digits, '.', '_' or '-'; got {agent_id!r}")
-    from ivr.centre import agents  # the roster: the one place every face passes through
-
     if agents.get(r, agent_id) is None:
         raise UserError(f"no agent {agent_id!r} in the roster (add it with `ivr agents add`)")
     return agent_id

@@ -55,7 +55,7 @@ from ivr.core.exceptions import SignInRefused
 from ivr.core.logsafe import clean
 from ivr.people import sessions, users
 from ivr.people.users import User
-from ivr.services import Hotline, hotline
+from ivr.services.hotline import Hotline, hotline
 from ivr.web.headers import served_over_https
 
 log = logging.getLogger(__name__)

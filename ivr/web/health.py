@@ -6,7 +6,7 @@ import redis
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from ivr.services import hotline
+from ivr.services.hotline import hotline
 
 bp = Blueprint("health", __name__)
 

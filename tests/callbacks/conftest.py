@@ -12,18 +12,14 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from callbacks import QUEUE
-from ivr.centre.dispatch import JOB_QUEUE
 from ivr.centre.jobs import HotlineSimpleWorker
-from ivr.services import set_worker_hotline
+from ivr.services.parts import JOB_QUEUE
 
 
 @pytest.fixture
 def service(app: Flask) -> Iterator[Any]:
-    """The app's service, also the one jobs of this process find."""
-    found = app.extensions["ivr"]
-    set_worker_hotline(found)
-    yield found
-    set_worker_hotline(None)
+    """The app's service, also the one the test's workers run jobs with."""
+    yield app.extensions["ivr"]
 
 
 def job_queues(service: Any) -> list[Queue]:
@@ -47,4 +43,4 @@ def run_jobs(service: Any, *, due: bool = False) -> None:
                 job = Job.fetch(job_id, connection=q.connection)
                 registry.remove(job)
                 q.enqueue_job(job)
-    HotlineSimpleWorker(queues, connection=queues[0].connection).work(burst=True)
+    HotlineSimpleWorker(queues, connection=queues[0].connection, service=service).work(burst=True)

@@ -17,7 +17,6 @@ from callbacks.scheduling import ask_for
 from ivr.centre import agents, records
 from ivr.centre.dispatch import sweep_once
 from ivr.local.simulator_local import LocalTwilio
-from ivr.services import set_worker_hotline
 from tests.callbacks.conftest import job_queues, run_jobs
 from tests.conftest import PARIS
 from tests.standin import hotline
@@ -28,12 +27,10 @@ SOPHIE = "+33144002001"
 
 @pytest.fixture
 def line(r, env, clock) -> Iterator[tuple[Any, LocalTwilio]]:  # type: ignore[no-untyped-def]
-    """The app served over HTTP with the stand-in calling it; jobs run in this process."""
+    """The app served over HTTP with the stand-in calling it; jobs run in this process, with
+    its service."""
     with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
-        service = app.extensions["ivr"]
-        set_worker_hotline(service)
-        yield service, LocalTwilio(local.url)
-        set_worker_hotline(None)
+        yield app.extensions["ivr"], LocalTwilio(local.url)
 
 
 def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -25,8 +25,9 @@ from rq.suspension import resume, suspend
 
 from callbacks import store
 from callbacks.scheduling import ask_for
-from ivr.centre.dispatch import JOB_QUEUE, sweep_once
+from ivr.centre.dispatch import sweep_once
 from ivr.local.simulator_local import LocalTwilio
+from ivr.services.parts import JOB_QUEUE
 from tests.helpers import TOKEN
 from tests.standin import ACCOUNT, hotline
 

@@ -9,8 +9,39 @@ import pytest
 from rq import Queue
 
 from ivr.centre import jobs
-from ivr.centre.dispatch import JOB_QUEUE
 from ivr.core.settings import load_settings
+from ivr.services.hotline import Hotline
+from ivr.services.parts import JOB_QUEUE, current
+
+
+def its_service() -> str:
+    """A job that says which service it runs with: a trial one, or not."""
+    return "trial" if current().trial else "hotline"
+
+
+@pytest.mark.parametrize("kind", [jobs.HotlineWorker, jobs.HotlineSimpleWorker])
+def test_a_job_runs_with_the_service_of_its_worker(env, r, kind):
+    """Forked or not, a job finds the service its worker was built with (a trial one here),
+    not one built again from the environment."""
+    settings = load_settings(env)
+    service = Hotline(settings, trial=True)
+    connection = jobs.rq_connection(settings)
+    job = Queue(JOB_QUEUE, connection=connection).enqueue(its_service)
+    assert kind([JOB_QUEUE], connection=connection, service=service).work(burst=True) is True
+    job.refresh()
+    assert job.is_finished and job.return_value() == "trial"
+    service.close()
+    connection.close()
+
+
+def test_a_job_of_a_worker_built_without_a_service_fails_saying_so(env, r):
+    connection = jobs.rq_connection(load_settings(env))
+    job = Queue(JOB_QUEUE, connection=connection).enqueue(its_service)
+    jobs.HotlineSimpleWorker([JOB_QUEUE], connection=connection).work(burst=True)
+    job.refresh()
+    assert job.is_failed
+    assert "NoService: no service for this job" in (job.latest_result().exc_string or "")
+    connection.close()
 
 
 def test_a_job_runs_in_a_real_worker(env, r):

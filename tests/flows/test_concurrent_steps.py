@@ -19,7 +19,7 @@ from redis.connection import Connection, UnixDomainSocketConnection
 
 from ivr.callers import guard
 from ivr.core.settings import load_settings
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 from tests.helpers import ASK_ID, HOTLINE, INVALID, MENU_FR, UNKNOWN_CALLER, TwiML
 
 # run just before this process's compare-and-set reaches Redis: the other answer, in full

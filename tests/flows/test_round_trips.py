@@ -15,7 +15,7 @@ from redis.connection import Connection, UnixDomainSocketConnection
 from ivr.callers import guard
 from ivr.core.settings import load_settings
 from ivr.flows.loader import from_data
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 from tests.helpers import HOTLINE, INVALID, MENU_FR, TwiML
 
 ROUND_TRIPS: list[int] = []

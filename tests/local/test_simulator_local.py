@@ -13,7 +13,7 @@ from ivr import queue
 from ivr.centre.dispatch import connect
 from ivr.cli import main
 from ivr.local.simulator_local import LocalTwilio, agent_of, outcome
-from ivr.services import set_worker_hotline
+from ivr.services.parts import serving
 from tests.standin import hotline
 
 ACME = "+33144001001"
@@ -66,8 +66,9 @@ def sophie_goes_available(service, local) -> None:  # type: ignore[no-untyped-de
         if entry is not None and entry.state == "waiting":
             break
         time.sleep(0.01)
-    for held in service.change_presence("sophie", "available")[1]:
-        connect(held.entry, held.res)  # the routing job, run here
+    with serving(service):  # the routing job, run here with the app's service
+        for held in service.change_presence("sophie", "available")[1]:
+            connect(held.entry, held.res)
     for event in device.follow(waiting[0]):
         if event["type"] == "bridged":
             device.hangup_leg(waiting[0])
@@ -77,7 +78,6 @@ def call_reaching_sophie(runner, env, clock, *answers: str) -> dict:  # type: ig
     """`ivr call --url` through the stand-in with these answers, while Sophie goes available."""
     with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
         service = app.extensions["ivr"]
-        set_worker_hotline(service)
         thread = threading.Thread(target=sophie_goes_available, args=(service, local),
                                   daemon=True)
         thread.start()
@@ -85,7 +85,6 @@ def call_reaching_sophie(runner, env, clock, *answers: str) -> dict:  # type: ig
             data = call_json(runner, "--url", local.world.app_url, *answers, "--hold", "3000")
         finally:
             thread.join(timeout=5)
-            set_worker_hotline(None)
         sid = data["steps"][0]["params"]["CallSid"]
         data["state"] = service.engine.call_state(sid)
     return data
@@ -140,9 +139,10 @@ def own_agency_answers(service, local) -> None:  # type: ignore[no-untyped-def]
         if entry is not None and entry.state == "waiting":
             break
         time.sleep(0.01)
-    for agent_id in ("marc", "lea"):
-        for held in service.change_presence(agent_id, "available")[1]:
-            connect(held.entry, held.res)  # the routing job, run here
+    with serving(service):  # the routing job, run here with the app's service
+        for agent_id in ("marc", "lea"):
+            for held in service.change_presence(agent_id, "available")[1]:
+                connect(held.entry, held.res)
     for event in device.follow(waiting[0]):
         if event["type"] == "bridged":
             device.hangup_leg(waiting[0])
@@ -167,7 +167,6 @@ def test_a_caller_whose_contract_ends_reaches_their_own_agencys_maintenance(
                                             agency="rennes",
                                             contract=Contract(end=date.fromisoformat(
                                                 contract_end)))])
-        set_worker_hotline(service)
         thread = threading.Thread(target=own_agency_answers, args=(service, local), daemon=True)
         thread.start()
         try:
@@ -175,7 +174,6 @@ def test_a_caller_whose_contract_ends_reaches_their_own_agencys_maintenance(
                              "--press", "-", "--press", "2101#", *answers, "--hold", "3000")
         finally:
             thread.join(timeout=5)
-            set_worker_hotline(None)
     assert data["outcome"] == {"type": "agent", "target": "lea"}
     twiml = " ".join(step["twiml"] for step in data["steps"] if step.get("twiml"))
     assert ("se termine le 15 janvier 2027" in twiml) is bool(answers)

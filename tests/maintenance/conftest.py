@@ -13,7 +13,6 @@ from rq import Queue
 from ivr.admin.clients import import_clients
 from ivr.centre.jobs import HotlineSimpleWorker
 from ivr.core.clock import Clock
-from ivr.services import set_worker_hotline
 from maintenance import actions
 from tests.conftest import PARIS
 
@@ -53,16 +52,15 @@ def env(env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def service(app: Flask) -> Iterator[Any]:
-    """The app's service, also the one jobs of this process find, with the small directory."""
+    """The app's service, also the one the test's worker runs jobs with, with the small
+    directory."""
     found = app.extensions["ivr"]
     import_clients(found, CLIENTS.encode(), "clients.csv", "system")
     actions.import_orders(found, ORDERS.encode(), "orders.csv", "system")
-    set_worker_hotline(found)
     yield found
-    set_worker_hotline(None)
 
 
 def run_jobs(service: Any) -> None:
     """Work the job queue until it is empty, in a real RQ worker."""
     queue = Queue("callbacks", connection=service.job_queue.connection)
-    HotlineSimpleWorker([queue], connection=queue.connection).work(burst=True)
+    HotlineSimpleWorker([queue], connection=queue.connection, service=service).work(burst=True)

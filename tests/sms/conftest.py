@@ -10,17 +10,13 @@ from typing import Any
 import pytest
 
 from ivr.local.simulator_local import LocalTwilio
-from ivr.services import set_worker_hotline
 from tests.standin import hotline
 
 
 @pytest.fixture
 def line(r, env, clock) -> Iterator[tuple[Any, LocalTwilio]]:  # type: ignore[no-untyped-def]
     with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
-        service = app.extensions["ivr"]
-        set_worker_hotline(service)
-        yield service, LocalTwilio(local.url)
-        set_worker_hotline(None)
+        yield app.extensions["ivr"], LocalTwilio(local.url)
 
 
 def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash
 
 from ivr.core.exceptions import ActionError, FlowError, ImportRowsError, IvrError
-from ivr.services import Hotline, hotline
+from ivr.services.hotline import Hotline, hotline
 from ivr.web.auth import actor, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

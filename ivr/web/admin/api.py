@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ivr.admin import flows, switches
 from ivr.core.exceptions import ActionError, Conflict, FlowError, IvrError
 from ivr.flows.store import UnknownRevision
-from ivr.services import hotline
+from ivr.services.hotline import hotline
 from ivr.web.auth import actor, require
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/admin")

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from ivr.admin import flows, switches
 from ivr.core.exceptions import Conflict, FlowError, IvrError
 from ivr.flows.store import UnknownRevision
+from ivr.local.trial import try_call
 from ivr.web.admin import act, bp, by, form_errors, local, problems_of, refused, service
 from ivr.web.admin.diagram import svg
 from ivr.web.admin.forms import FlowForm, TryForm, VersionForm
@@ -141,8 +142,6 @@ def flow_diagram() -> ResponseReturnValue:
 
 @bp.route("/flow/try", methods=["GET", "POST"])
 def flow_try() -> ResponseReturnValue:
-    from ivr.local.trial import try_call
-
     s = service()
     form = TryForm()
     result = None

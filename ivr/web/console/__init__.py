@@ -19,7 +19,7 @@ from datetime import datetime
 
 from flask import Blueprint
 
-from ivr.services import hotline
+from ivr.services.hotline import hotline
 
 STATE_LABELS = {"offline": "Offline", "available": "Available", "ringing": "Ringing",
                 "busy": "On a call", "wrapup": "Wrap-up", "break": "On a break"}

@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from callbacks.scheduling import cancel
 from ivr.callers import voicemail
 from ivr.centre import agents
-from ivr.services import hotline
+from ivr.services.hotline import hotline
 from ivr.web.auth import api_required, current_user, login_required
 from ivr.web.console import add_template_helpers, desk
 
@@ -84,8 +85,6 @@ def voicemail_handled(msg_id: str) -> ResponseReturnValue:
 @login_required("agent")
 def callback_cancel(cb_id: str) -> ResponseReturnValue:
     """Cancel a pending callback (from the console or the supervisor view); audited."""
-    from callbacks.scheduling import cancel
-
     user = current_user()
     assert user is not None
     done, state = cancel(hotline(), cb_id, user.name)

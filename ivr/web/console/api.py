@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ivr.callers import voicemail
 from ivr.centre import agents
 from ivr.people.users import User
-from ivr.services import Hotline, hotline
+from ivr.services.hotline import Hotline, hotline
 from ivr.web.auth import api_required, current_user
 from ivr.web.console import desk
 

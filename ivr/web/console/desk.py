@@ -8,6 +8,8 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
+from callbacks import store as callbacks_store
+from callbacks.scheduling import describe
 from ivr import queue
 from ivr.callers import voicemail
 from ivr.centre import agents, records
@@ -15,7 +17,7 @@ from ivr.centre.agents import Presence
 from ivr.centre.board import queues_view
 from ivr.centre.screenpop import ON_A_CALL, screen_pop
 from ivr.people.users import User
-from ivr.services import Hotline
+from ivr.services.hotline import Hotline
 
 log = logging.getLogger(__name__)
 DAY_FORMAT = "YYYY-MM-DD"
@@ -149,9 +151,6 @@ def parse_limit(text: str | None, default: int, most: int) -> int:
 def callbacks(service: Hotline, only: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Callbacks pending (oldest first) and failed ones to follow up by hand (newest first),
     of every queue or of the queues whose skill is in `only`."""
-    from callbacks import store as callbacks_store
-    from callbacks.scheduling import describe
-
     flow = service.flows.current()
     mine = {name for name, rules in flow.queue_rules.items() if only is None or rules.skill in only}
     pending = describe(service, callbacks_store.pending(service.redis, limit=200))

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from ivr.services import hotline
+from ivr.services.hotline import hotline
 from ivr.web.auth import api_required, login_required
 from ivr.web.console import add_template_helpers, charts, desk
 from maintenance import actions as maintenance

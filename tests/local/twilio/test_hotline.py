@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ivr.centre.dispatch import JOB_QUEUE
 from ivr.centre.jobs import HotlineSimpleWorker, rq_connection
 from ivr.local.simulator_local import LocalTwilio, outcome
-from ivr.services import set_worker_hotline
+from ivr.services.parts import JOB_QUEUE
 from tests.standin import HOTLINE, ended, events_until, hotline, of, until, webhooks
 
 ACME = "+33144001001"
@@ -20,10 +19,7 @@ SOPHIE = "+33144002001"  # the demo support agent's phone
 @pytest.fixture
 def served(r, env, clock) -> Iterator[tuple[object, LocalTwilio]]:  # type: ignore[no-untyped-def]
     with hotline({"TESTING": True, "CLOCK": clock, **env}) as (app, local):
-        service = app.extensions["ivr"]
-        set_worker_hotline(service)  # the routing job runs in this process
-        yield service, LocalTwilio(local.url)
-        set_worker_hotline(None)
+        yield app.extensions["ivr"], LocalTwilio(local.url)
 
 
 def waiting(device: LocalTwilio, position: str) -> str:
@@ -63,7 +59,8 @@ def test_the_agent_going_available_takes_the_first_caller(served):
     device.set_phone(SOPHIE, talk=None)  # she hangs up below
     first, second = waiting(device, "première"), waiting(device, "2e")
     service.change_presence("sophie", "available")
-    HotlineSimpleWorker([JOB_QUEUE], connection=rq_connection(service.settings)).work(burst=True)
+    HotlineSimpleWorker([JOB_QUEUE], connection=rq_connection(service.settings),
+                        service=service).work(burst=True)  # the routing job, in this process
     events = until(device, first, "bridged")
     assert outcome(events) == {"type": "agent", "target": "sophie"}
     assert of(events, "bridged")[0]["to"] == SOPHIE

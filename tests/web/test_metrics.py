@@ -14,10 +14,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ivr import create_app
-from ivr.centre import agents, metrics
+from ivr.centre import agents
+from ivr.centre.metrics import count_twilio_error
 from ivr.core.clock import Clock
 from ivr.core.settings import PROJECT_ROOT
 from ivr.telephony import CallGone
+from ivr.web.metrics import MULTIPROC_ENV
 from tests.conftest import MONDAY_MORNING
 from tests.standin import ACCOUNT, stand_in
 from tests.web.console.calls import queued
@@ -108,7 +110,7 @@ def test_queues_agents_and_outcomes_read_from_redis(app, client, validator):
 def test_twilio_rest_errors_are_counted_by_status(app, client):
     service = app.extensions["ivr"]
     for status in (500, 500, None):
-        metrics.count_twilio_error(service.redis, status)
+        count_twilio_error(service.redis, status)
     found = scrape(client)
     assert found[("ivr_twilio_rest_errors_total", (("status", "500"),))] == 2
     assert found[("ivr_twilio_rest_errors_total", (("status", "network"),))] == 1
@@ -146,7 +148,7 @@ def test_several_web_processes_add_up_in_multiprocess_mode(client, env, tmp_path
     """Two web processes answer a call each; a scrape of this host counts both."""
     folder = tmp_path / "prometheus"
     folder.mkdir()
-    environ = {**os.environ, **env, metrics.MULTIPROC_ENV: str(folder),
+    environ = {**os.environ, **env, MULTIPROC_ENV: str(folder),
                "PYTHONPATH": str(PROJECT_ROOT)}
     processes = [subprocess.Popen([sys.executable, "-c", WEB_PROCESS, sid], env=environ,
                                   cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True)
@@ -155,7 +157,7 @@ def test_several_web_processes_add_up_in_multiprocess_mode(client, env, tmp_path
         _, errors = process.communicate(timeout=60)
         assert process.returncode == 0, errors
     assert len(list(folder.glob("histogram_*.db"))) == 2  # one file per process
-    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(folder))
+    monkeypatch.setenv(MULTIPROC_ENV, str(folder))
     samples = scrape(client)
     assert samples[("ivr_webhook_seconds_count", (("route", "/voice/incoming"),))] == 2
     assert samples[("ivr_queue_waiting", (("queue", "technical_support"),))] == 2

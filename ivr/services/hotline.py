@@ -1,34 +1,32 @@
-"""The Flask extension holding the service's parts: settings, Redis, clock, flows, engine."""
+"""The Hotline: the service's parts built once per process (the app factory, `ivr worker`), and
+passed; the Flask extension the web's requests find it in."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import redis
 from flask import Flask, current_app
-from redis.sentinel import Sentinel
+from rq import Queue
 from twilio.request_validator import RequestValidator
 
 from callbacks.calls import CallbackCalls
 from ivr.callers import client_csv, directory
 from ivr.centre import agents, records
+from ivr.centre.dispatch import Dispatcher
+from ivr.centre.metrics import count_twilio_error
 from ivr.core.clock import Clock
 from ivr.core.exceptions import FlowError
-from ivr.core.redis_server import ensure_embedded
 from ivr.core.settings import PROJECT_ROOT, Settings, load_settings
 from ivr.flows.engine import Engine
 from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
 from ivr.flows.token import Sealer
 from ivr.queue import Reservation
+from ivr.services.parts import JOB_QUEUE, NoService, connect, current
+from ivr.telephony import Telephony
 from maintenance import orders
-
-if TYPE_CHECKING:
-    from rq import Queue
-
-    from ivr.telephony import Telephony
 
 log = logging.getLogger(__name__)
 DEMO_CLIENTS = PROJECT_ROOT / "config" / "demo_clients.csv"
@@ -36,20 +34,10 @@ DEMO_AGENTS = PROJECT_ROOT / "config" / "demo_agents.csv"
 DEMO_ORDERS = PROJECT_ROOT / "config" / "demo_orders.csv"
 
 
-def connect(settings: Settings, decode_responses: bool = True) -> redis.Redis:
-    """A Redis client: the master named by Sentinel, REDIS_URL, or the embedded server."""
-    if settings.redis_sentinels:
-        sentinel = Sentinel(settings.redis_sentinels, socket_timeout=1)
-        return sentinel.master_for(settings.redis_sentinel_master,
-                                   decode_responses=decode_responses, socket_timeout=2,
-                                   socket_connect_timeout=2, health_check_interval=30)
-    url = settings.redis_url or ensure_embedded(settings.instance_dir)
-    return redis.Redis.from_url(url, decode_responses=decode_responses, socket_timeout=2,
-                                socket_connect_timeout=2, health_check_interval=30)
-
-
 class Hotline:
     """Everything a request needs, built once per process; state itself lives in Redis."""
+
+    callbacks: CallbackCalls  # the callbacks' webhooks (built below, after the queues' ones)
 
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  r: redis.Redis | None = None, trial: bool = False) -> None:
@@ -76,19 +64,12 @@ class Hotline:
     def job_queue(self) -> Queue:
         """The RQ queue routing jobs go through (RQ needs its own, bytes, connection)."""
         if self._job_queue is None:
-            from rq import Queue
-
-            from ivr.centre.dispatch import JOB_QUEUE
-
             self._job_queue = Queue(JOB_QUEUE, connection=connect(self.settings, False))
         return self._job_queue
 
     @property
     def telephony(self) -> Telephony:
         if self._telephony is None:
-            from ivr.centre.metrics import count_twilio_error
-            from ivr.telephony import Telephony
-
             self._telephony = Telephony(
                 self.settings, on_error=lambda exc: count_twilio_error(self.redis, exc.status))
         return self._telephony
@@ -97,8 +78,6 @@ class Hotline:
         """Send callers held for agents to the connect job, callbacks to the placer job."""
         reservations = tuple(reservations)
         if reservations:
-            from ivr.centre.dispatch import Dispatcher
-
             Dispatcher(self.job_queue, self.redis, self.clock)(reservations)
 
     def change_presence(self, agent_id: str, state: str,
@@ -162,25 +141,25 @@ class Hotline:
                 log.info("loaded %d demo agents from %s (on a break)", count, DEMO_AGENTS.name)
 
 
+def for_command(clock: Clock | None = None) -> Hotline:
+    """A Hotline from the environment for a command: Redis reached first (before anything logs
+    that it is away), then the shipped flow published. Raises IvrError or RedisError."""
+    service = Hotline(load_settings(), clock=clock)
+    service.redis.ping()
+    service.prepare()
+    return service
+
+
 def hotline() -> Hotline:
     """The running app's Hotline."""
     service: Hotline = current_app.extensions["ivr"]
     return service
 
 
-_WORKER: Hotline | None = None
-
-
-def worker_hotline() -> Hotline:
-    """The Hotline of a worker process (jobs take ids and find the service here), built once
-    from the environment; a forked job process inherits its parent's."""
-    global _WORKER
-    if _WORKER is None:
-        _WORKER = Hotline(load_settings())
-    return _WORKER
-
-
-def set_worker_hotline(service: Hotline | None) -> None:
-    """Give jobs of this process a service built elsewhere (the worker's, or a test's)."""
-    global _WORKER
-    _WORKER = service
+def current_hotline() -> Hotline:
+    """The Hotline of the job running now (the worker's: see `ivr.services.parts.current`)."""
+    service = current()
+    if not isinstance(service, Hotline):
+        raise NoService(f"this job needs a Hotline; its worker runs with a "
+                        f"{type(service).__name__}")
+    return service
