@@ -4,6 +4,9 @@ log with --as; `ivr call --flow-version N` tries a draft."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+
+from click.testing import CliRunner
 
 from ivr.cli import main
 from ivr.core.settings import PROJECT_ROOT
@@ -63,9 +66,12 @@ def test_announce_show_and_bad_name(runner):
     assert bad.exit_code == 1 and "no announcement node 'incidnet'" in bad.output
 
 
-def test_guard_list_and_unlock(runner, app):
+def test_guard_list_and_unlock(env, app):
     from tests.helpers import UNKNOWN_CALLER, scripted_call
 
+    # the commands share the app's Monday-morning clock, so the lock-out has not run out
+    shift = (MONDAY_MORNING - datetime.now(UTC)).total_seconds()
+    runner = CliRunner(env={**env, "IVR_CLOCK_SHIFT": str(shift)})
     assert runner.invoke(main, ["guard", "list"]).output == "no locked-out number\n"
     for _ in range(2):
         scripted_call(app, "-", "9991#", "9992#", "9993#")
