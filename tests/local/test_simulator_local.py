@@ -54,24 +54,31 @@ def test_the_transcript_shows_the_wait(runner, served):
     assert lines[-1] == "= enqueue technical_support"
 
 
-def sophie_goes_available(service, local) -> None:  # type: ignore[no-untyped-def]
-    """What `ivr agents status sophie available` does, once a caller waits; she hangs up
-    once bridged."""
+def agents_answer_once_a_caller_waits(service, local, phones: tuple[str, ...],  # type: ignore[no-untyped-def]
+                                      agent_ids: tuple[str, ...]) -> None:
+    """What `ivr agents status ID available` does for each agent in turn, once a caller waits
+    (in Twilio's queue and heard waiting: routing takes waiting callers only); each agent's
+    phone hangs up once bridged."""
     device = LocalTwilio(local.url)
-    device.set_phone("+33144002001", talk=None)  # Sophie hangs up below
+    for phone in phones:
+        device.set_phone(phone, talk=None)  # hung up below
     for _ in range(3000):  # a loaded machine may take seconds
         waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
-        # in Twilio's queue, and heard waiting (routing takes waiting callers only)
         entry = queue.entry(service.redis, waiting[0]) if waiting else None
         if entry is not None and entry.state == "waiting":
             break
         time.sleep(0.01)
     with serving(service):  # the routing job, run here with the app's service
-        for held in service.change_presence("sophie", "available")[1]:
-            connect(held.entry, held.res)
+        for agent_id in agent_ids:
+            for held in service.change_presence(agent_id, "available")[1]:
+                connect(held.entry, held.res)
     for event in device.follow(waiting[0]):
         if event["type"] == "bridged":
             device.hangup_leg(waiting[0])
+
+
+def sophie_goes_available(service, local) -> None:  # type: ignore[no-untyped-def]
+    agents_answer_once_a_caller_waits(service, local, ("+33144002001",), ("sophie",))
 
 
 def call_reaching_sophie(runner, env, clock, *answers: str) -> dict:  # type: ignore[no-untyped-def]
@@ -128,24 +135,9 @@ def test_outcomes_from_events():
 
 
 def own_agency_answers(service, local) -> None:  # type: ignore[no-untyped-def]
-    """Once a caller waits: Marc (maintenance, Paris) goes available, then Léa (maintenance,
-    Rennes); each hangs up once bridged."""
-    device = LocalTwilio(local.url)
-    for phone in ("+33144002002", "+33299002003"):
-        device.set_phone(phone, talk=None)
-    for _ in range(3000):  # a loaded machine may take seconds
-        waiting = [c["sid"] for c in device.calls()["calls"] if c["queue"]]
-        entry = queue.entry(service.redis, waiting[0]) if waiting else None
-        if entry is not None and entry.state == "waiting":
-            break
-        time.sleep(0.01)
-    with serving(service):  # the routing job, run here with the app's service
-        for agent_id in ("marc", "lea"):
-            for held in service.change_presence(agent_id, "available")[1]:
-                connect(held.entry, held.res)
-    for event in device.follow(waiting[0]):
-        if event["type"] == "bridged":
-            device.hangup_leg(waiting[0])
+    """Marc (maintenance, Paris) goes available, then Léa (maintenance, Rennes)."""
+    agents_answer_once_a_caller_waits(service, local, ("+33144002002", "+33299002003"),
+                                      ("marc", "lea"))
 
 
 @pytest.mark.parametrize(("contract_end", "answers"), [
