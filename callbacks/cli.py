@@ -11,7 +11,7 @@ import click
 from callbacks import store
 from callbacks.scheduling import ask_for, cancel, describe
 from ivr.core.clock import Clock, parse_instant
-from ivr.core.exceptions import ClockError, IvrError
+from ivr.core.exceptions import ClockError
 from ivr.people import users
 from ivr.services.hotline import Hotline, for_command
 
@@ -30,13 +30,6 @@ def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> da
         return parse_instant(value) if value is not None else None
     except ClockError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-def hotline(clock: Clock | None = None) -> Hotline:
-    try:
-        return for_command(clock)
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def acting(service: Hotline, by: str) -> str:
@@ -60,11 +53,8 @@ def callbacks() -> None:
 def callbacks_request(client_id: str, number: str, at: datetime | None, as_json: bool) -> None:
     """Ask for a callback as the flow would: due now in its queue when open, else at the next
     opening. A refused number exits with status 1."""
-    service = hotline(Clock(at) if at else None)
-    try:
-        outcome = ask_for(service, number, client_id=client_id, source="cli")
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+    service = for_command(Clock(at) if at else None)
+    outcome = ask_for(service, number, client_id=client_id, source="cli")
     if not outcome.accepted:
         reason = outcome.refused or "invalid"
         if as_json:
@@ -86,7 +76,7 @@ def callbacks_request(client_id: str, number: str, at: datetime | None, as_json:
 @click.option("--json", "as_json", is_flag=True)
 def callbacks_list(everything: bool, as_json: bool) -> None:
     """Pending callbacks (oldest first), then failed ones for agents to follow up."""
-    service = hotline()
+    service = for_command()
     found = [*store.pending(service.redis), *store.failed(service.redis)]
     if everything:
         found += store.finished(service.redis)
@@ -111,7 +101,7 @@ def callbacks_list(everything: bool, as_json: bool) -> None:
               help="User the action is recorded under in the audit log.")
 def callbacks_cancel(cb_id: str, by: str) -> None:
     """Cancel a pending callback (not while its client's phone rings)."""
-    service = hotline()
+    service = for_command()
     done, result = cancel(service, cb_id, acting(service, by))
     if done:
         click.echo(f"callback {cb_id} cancelled")
