@@ -1,4 +1,10 @@
-"""The `ivr` command: call simulator, opening hours, flows, clients, worker, run."""
+"""The `ivr` command: call simulator, opening hours, flows, clients, worker, run.
+
+Each command imports what it runs inside its own body, not at the top: `ivr --help` and a
+command load only their own parts (importing every part up front makes each command start
+about 0.5 s later, 2.9 s instead of 2.4 s here: `python -c "import ivr.cli"` against the same
+with the admin, centre, local and maintenance modules). The same holds for the modules of
+this package."""
 
 from __future__ import annotations
 

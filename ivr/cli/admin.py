@@ -1,4 +1,6 @@
-"""`ivr guard` (locked-out caller numbers) and `ivr audit` (who changed what)."""
+"""`ivr guard` (locked-out caller numbers) and `ivr audit` (who changed what).
+
+Commands import their parts in their body: see `ivr.cli` for why."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""`ivr agents` (roster and presence) and `ivr queues` (the live board)."""
+"""`ivr agents` (roster and presence) and `ivr queues` (the live board).
+
+Commands import their parts in their body: see `ivr.cli` for why."""
 
 from __future__ import annotations
 

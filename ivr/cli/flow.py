@@ -1,4 +1,6 @@
-"""`ivr flow`: validate, save, publish, versions, show, diff, roll back."""
+"""`ivr flow`: validate, save, publish, versions, show, diff, roll back.
+
+Commands import their parts in their body: see `ivr.cli` for why."""
 
 from __future__ import annotations
 

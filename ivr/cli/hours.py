@@ -1,4 +1,6 @@
-"""`ivr hours` (status, calendar, emergency closure) and `ivr announce`."""
+"""`ivr hours` (status, calendar, emergency closure) and `ivr announce`.
+
+Commands import their parts in their body: see `ivr.cli` for why."""
 
 from __future__ import annotations
 

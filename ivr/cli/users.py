@@ -1,4 +1,6 @@
-"""`ivr users`: add, list, change the password of, remove users; API tokens."""
+"""`ivr users`: add, list, change the password of, remove users; API tokens.
+
+Commands import their parts in their body: see `ivr.cli` for why."""
 
 from __future__ import annotations
 
