@@ -132,7 +132,7 @@ class Hotline:
             log.info("loaded %d demo clients from %s", count, DEMO_CLIENTS.name)
         if self.settings.load_demo_data and not orders.any_order(self.redis):
             known = {client.id for client in directory.all_clients(self.redis)}
-            demo = orders.read_orders(DEMO_ORDERS.read_text(encoding="utf-8").splitlines(True))
+            demo = orders.read_file(DEMO_ORDERS)
             count = orders.save(self.redis, (o for o in demo if o.client_id in known))
             log.info("loaded %d demo orders from %s", count, DEMO_ORDERS.name)
         if self.settings.load_demo_data:

@@ -20,7 +20,7 @@ def test_a_bad_orders_file_names_line_and_column(runner, tmp_path):
     result = runner.invoke(main, ["maintenance", "import-orders", str(path)])
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith(
-        f"{path}: line 2, column 4 (delivered_on): Input should be a valid date")
+        f"{path}: line 2, column 4 (delivered_on): date must be YYYY-MM-DD, got 'tomorrow'")
 
 
 def test_set_then_list_shows_the_new_state(service, runner):
