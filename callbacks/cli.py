@@ -10,9 +10,9 @@ import click
 
 from callbacks import store
 from callbacks.scheduling import ask_for, cancel, describe
-from ivr.commands import acting, as_option
 from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, IvrError
+from ivr.people import users
 from ivr.services.hotline import Hotline, for_command
 
 REFUSALS = {
@@ -37,6 +37,13 @@ def hotline(clock: Clock | None = None) -> Hotline:
         return for_command(clock)
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def acting(service: Hotline, by: str) -> str:
+    """`--as NAME` checked: a known user, or the system user."""
+    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
+        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
+    return by
 
 
 @click.group()
@@ -100,7 +107,8 @@ def callbacks_list(everything: bool, as_json: bool) -> None:
 
 @callbacks.command("cancel")
 @click.argument("cb_id", metavar="ID")
-@as_option
+@click.option("--as", "by", default="system", show_default=True, metavar="NAME",
+              help="User the action is recorded under in the audit log.")
 def callbacks_cancel(cb_id: str, by: str) -> None:
     """Cancel a pending callback (not while its client's phone rings)."""
     service = hotline()
