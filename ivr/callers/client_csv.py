@@ -25,7 +25,7 @@ BATCH = 2000  # clients sent to Redis at a time
 EXEC_TIMEOUT = 300  # seconds Redis may take to apply a whole file
 # a Client field's dotted name -> the column it comes from, where they differ
 _FIELDS = {"id": "client_id", "contract.end": "contract_end", "contract.start": "contract_start",
-           "contract": "contract_start"}
+           "contract": "contract_start", "contract.level": "contract_level"}
 
 # -- reading -----------------------------------------------------------------------------
 
