@@ -4,6 +4,7 @@ validated once and audited, called by the job, the page and the command line."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from ivr.admin import audit
 from ivr.callers import directory
@@ -70,15 +71,18 @@ def set_state(service: Hotline, item_id: str, seen: str, state: str, by: str) ->
     return item
 
 
-def import_orders(service: Hotline, data: bytes, filename: str, by: str) -> int:
-    """Upsert every order of a CSV file, or none: each bad cell is named with its line and
-    column (ImportRowsError); each order's client must be in the directory."""
+def import_orders(service: Hotline, source: Path | bytes, filename: str,
+                  by: str) -> tuple[int, int]:
+    """Upsert every order of a CSV file (a path, or an upload's bytes), or none: each bad cell
+    is named with its line and column (ImportRowsError); each order's client must be in the
+    directory. The worklists are built at once, so a new order's estimate is on them today.
+    Returns the orders imported and the new follow-ups."""
     known = {client.id for client in directory.all_clients(service.redis)}
-    found = orders.read_orders(orders.text_lines(data), known)
+    found = orders.read_file(source, known)
     count = orders.save(service.redis, found)
     audit.record(service.redis, service.clock.now(), by, "orders.import",
                  f"{count} order(s) from {filename[:100]}", None, {"imported": count})
-    return count
+    return count, build(service)["created"]
 
 
 def agency_items(service: Hotline, agency: str | None) -> list[store.Item]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
+from ivr.commands import acting, as_option, import_file
 from ivr.core.clock import Clock, parse_instant
-from ivr.core.exceptions import ClockError, ImportRowsError, IvrError
+from ivr.core.exceptions import ClockError, IvrError
 from ivr.core.settings import load_settings
-from ivr.people import users
 from ivr.services.hotline import Hotline
 from maintenance import actions, orders
 
@@ -69,15 +69,12 @@ def maintenance_build(at: str | None) -> None:
 @click.argument("item_id", metavar="ID")
 @click.argument("state", type=click.Choice(["todo", "estimate_sent", "renewed", "lost"]))
 @click.option("--seen", default="", help="Only if the item is still in this state.")
-@click.option("--as", "by", default=users.SYSTEM_USER, show_default=True, metavar="NAME",
-              help="User the change is recorded under.")
+@as_option
 def maintenance_set(item_id: str, state: str, seen: str, by: str) -> None:
     """Change a follow-up's state (audited)."""
     service = _service()
-    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
-        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
     try:
-        item = actions.set_state(service, item_id, seen, state, by)
+        item = actions.set_state(service, item_id, seen, state, acting(service, by))
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{item.id}: {actions.STATE_LABELS[item.state]}")
@@ -85,18 +82,19 @@ def maintenance_set(item_id: str, state: str, seen: str, by: str) -> None:
 
 @maintenance.command("import-orders")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--as", "by", default=users.SYSTEM_USER, show_default=True, metavar="NAME")
+@as_option
 def maintenance_import(path: Path, by: str) -> None:
-    """Upsert software orders (client_id,order_id,product,delivered_on); a file with any bad
-    cell is refused whole, each problem named by line and column."""
+    """Upsert software orders (client_id,order_id,product,delivered_on) and put their estimates
+    on the worklists; a file with any bad cell is refused whole, each problem named by line
+    and column."""
     service = _service()
-    try:
-        count = actions.import_orders(service, path.read_bytes(), path.name, by)
-    except ImportRowsError as exc:
-        for problem in exc.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s)") from None
-    click.echo(f"imported {count} order(s) from {path}")
+    who = acting(service, by)
+
+    def run() -> str:
+        count, created = actions.import_orders(service, path, path.name, who)
+        return f"imported {count} order(s) from {path}; {created} new follow-up(s)"
+
+    import_file(path, run)
 
 
 @maintenance.command("export-orders")

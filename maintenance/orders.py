@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import IO, Any
 
 import redis
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ivr.callers.client_csv import FORMULA_START, write_csv
+from ivr.callers.csv_rows import Table, binary, utf8_lines, write_csv
 from ivr.callers.directory import CLIENT_ID
-from ivr.core.exceptions import ImportRowsError
 
 ORDERS_KEY = "maint:orders"  # hash: "client_id:order_id" -> the order as JSON
 COLUMNS = ("client_id", "order_id", "product", "delivered_on")
-MAX_PROBLEMS = 200
 
 
 class Order(BaseModel):
@@ -37,80 +34,35 @@ class Order(BaseModel):
 
 def read_orders(lines: Iterable[str], known_clients: set[str] | None = None) -> list[Order]:
     """Orders of CSV lines (comma or semicolon separated); every problem is gathered with its
-    line and column ("line 3, column 4 (delivered_on): ...") and raised together."""
-    lines = iter(lines)
-    first = next(lines, "").removeprefix("\ufeff")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-    try:
-        header = [name.strip() for name in next(reader, [])]
-    except csv.Error as exc:
-        raise ImportRowsError([f"line 1: not valid CSV ({exc})"]) from None
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
-        what = [f"missing column(s): {', '.join(missing)}"] if missing else []
-        what += [f"unknown column(s): {', '.join(unknown)}"] if unknown else []
-        raise ImportRowsError([f"line 1: {'; '.join(what)}"])
-    position = {name: header.index(name) + 1 for name in COLUMNS}
-    problems: list[str] = []
-    orders: list[Order] = []
+    line and column ("line 3, column 4 (delivered_on): ...") and raised together
+    (ImportRowsError). With `known_clients`, an order's client must be one of them."""
+    table = Table(lines, COLUMNS, dates=("delivered_on",))
+    found: list[Order] = []
     seen: dict[str, int] = {}
-    while True:
+    for row in table.rows():
         try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(f"line {reader.line_num}: not valid CSV ({exc})")
-            break
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            problems.append(f"line {line}: {len(cells)} cells for {len(header)} columns")
-            continue
-        row = {name: cells[position[name] - 1].strip() for name in COLUMNS}
-        formulas = [name for name in COLUMNS if row[name].startswith(FORMULA_START)]
-        if formulas:
-            problems.extend(f"line {line}, column {position[name]} ({name}): starts with "
-                            f"{row[name][0]!r}, which a spreadsheet would run as a formula; "
-                            "remove it" for name in formulas)
-            continue
-        try:
-            order = Order.model_validate(row)
+            order = Order.model_validate(row.cells)
         except ValidationError as exc:
-            for error in exc.errors():
-                name = str(error["loc"][0])
-                problems.append(f"line {line}, column {position[name]} ({name}): "
-                                f"{error['msg']}, got {row[name][:40]!r}")
+            table.invalid(row, exc)
             continue
         if known_clients is not None and order.client_id not in known_clients:
-            problems.append(f"line {line}, column {position['client_id']} (client_id): "
-                            f"no client {order.client_id} in the directory")
+            table.problem(row.line, "client_id", f"no client {order.client_id} in the directory")
             continue
         if order.key in seen:
-            problems.append(f"line {line}, column {position['order_id']} (order_id): order "
-                            f"{order.order_id} of client {order.client_id} already on line "
-                            f"{seen[order.key]}")
+            table.problem(row.line, "order_id", f"order {order.order_id} of client "
+                                                f"{order.client_id} already on line "
+                                                f"{seen[order.key]}")
             continue
-        seen[order.key] = line
-        orders.append(order)
-    if problems:
-        extra = len(problems) - MAX_PROBLEMS
-        raise ImportRowsError(problems[:MAX_PROBLEMS]
-                              + ([f"... and {extra} more problem(s)"] if extra > 0 else []))
-    return orders
+        seen[order.key] = row.line
+        found.append(order)
+    table.check()
+    return found
 
 
-def text_lines(data: bytes) -> Iterator[str]:
-    """The lines of an uploaded file; one that is not UTF-8 is named."""
-    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ImportRowsError([f"line {number}: not UTF-8 text; export the file as "
-                                   "'CSV UTF-8'"]) from None
+def read_file(source: Path | bytes, known_clients: set[str] | None = None) -> list[Order]:
+    """Orders of a CSV file (a path, or the bytes of an upload), read as `read_orders`."""
+    with binary(source) as handle:
+        return read_orders(utf8_lines(handle), known_clients)
 
 
 def save(r: redis.Redis, orders: Iterable[Order]) -> int:
@@ -125,6 +77,13 @@ def all_orders(r: redis.Redis) -> list[Order]:
     """Every order, by client then order id."""
     found = [Order.model_validate_json(raw) for raw in r.hvals(ORDERS_KEY)]
     return sorted(found, key=lambda o: (len(o.client_id), o.client_id, o.order_id))
+
+
+def of_client(r: redis.Redis, client_id: str) -> list[Order]:
+    """A client's orders, by order id."""
+    found = [Order.model_validate_json(raw)
+             for _, raw in r.hscan_iter(ORDERS_KEY, match=f"{client_id}:*", count=1000)]
+    return sorted((o for o in found if o.client_id == client_id), key=lambda o: o.order_id)
 
 
 def any_order(r: redis.Redis) -> bool:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import re
 import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -15,6 +11,7 @@ import redis
 from pydantic import ValidationError
 
 from ivr.callers import directory
+from ivr.callers.csv_rows import Table, binary, utf8_lines, write_csv
 from ivr.callers.directory import Client
 from ivr.core.exceptions import ImportRowsError, IvrError
 
@@ -26,85 +23,46 @@ REQUIRED_COLUMNS = ("client_id", "company", "agency", "phones", "contract_end")
 MAX_ROWS = 1_000_000  # a file is streamed, so only Redis's memory bounds this
 BATCH = 2000  # clients sent to Redis at a time
 EXEC_TIMEOUT = 300  # seconds Redis may take to apply a whole file
-MAX_PROBLEMS = 200  # problems reported for one file; the count says how many more
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 .()-]*")  # a phone number, say: no formula in it
-_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
+# a Client field's dotted name -> the column it comes from, where they differ
+_FIELDS = {"id": "client_id", "contract.end": "contract_end", "contract.start": "contract_start",
+           "contract": "contract_start", "contract.level": "contract_level"}
 
 # -- reading -----------------------------------------------------------------------------
 
 
-def utf8_lines(handle: IO[bytes]) -> Iterator[str]:
-    """The lines of a binary stream as text, one at a time; a line that is not UTF-8 text is
-    named."""
-    for number, raw in enumerate(handle, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ImportRowsError([f"line {number}: not UTF-8 text; export the file as "
-                                   "'CSV UTF-8'"]) from None
-        if "\x00" in line:
-            raise ImportRowsError([f"line {number}: this is not a text file (CSV)"])
-        yield line.removeprefix("\ufeff") if number == 1 else line
-
-
 def read_clients(lines: Iterable[str], agencies: Iterable[str] | None = None) -> Iterator[Client]:
     """Clients from CSV lines (comma or semicolon separated, as the header is), one at a time;
-    every problem is gathered, with its line, and raised together (ImportRowsError) once the
-    file is read. With `agencies`, a client's agency must be one of them."""
-    lines = iter(lines)
-    first = next(lines, "")
-    reader = csv.DictReader(itertools.chain([first], lines), delimiter=_delimiter(first))
-    problems: list[str] = []
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise ImportRowsError([f"line 1: {_csv_problem(exc)}"]) from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ImportRowsError([f"line 1: missing column(s): {', '.join(missing)}"])
-    unknown = [c for c in header if c not in COLUMNS]
-    if unknown:
-        raise ImportRowsError([f"line 1: unknown column(s): {', '.join(unknown)}"])
+    every problem is gathered, with its line and column, and raised together (ImportRowsError)
+    once the file is read. With `agencies`, a client's agency must be one of them."""
+    table = Table(lines, COLUMNS, REQUIRED_COLUMNS, dates=("contract_start", "contract_end"),
+                  formulas_allowed=("phones",))
     known_agencies = set(agencies) if agencies is not None else None
     seen: dict[str, int] = {}
-    for count in itertools.count(1):
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # the DictReader's own line count lags behind on an error
-            problems.append(f"line {reader.reader.line_num}: {_csv_problem(exc)}")
-            break  # the reader cannot find the next row's start reliably after this
-        line = reader.line_num
+    for count, row in enumerate(table.rows(), start=1):
         if count > MAX_ROWS:
-            raise ImportRowsError([f"line {line}: more than {MAX_ROWS} clients in one file; "
+            raise ImportRowsError([f"line {row.line}: more than {MAX_ROWS} clients in one file; "
                                    "split it"])
-        if None in row:
-            problems.append(f"line {line}: more cells than columns")
-            continue
-        cell_problems = _cell_problems(row, line)
-        if cell_problems:
-            problems.extend(cell_problems)
+        cells = row.cells
+        if cells["contract_start"] and not cells["contract_end"]:
+            table.problem(row.line, "contract_start", "given without contract_end")
             continue
         try:
-            client = Client.model_validate(_row_to_client(row))
+            client = Client.model_validate(_row_to_client(cells))
         except ValidationError as exc:
-            problems.extend(f"line {line}: {_describe(e)}" for e in exc.errors())
+            table.invalid(row, exc, _FIELDS)
             continue
         if known_agencies is not None and client.agency not in known_agencies:
-            problems.append(f"line {line}: agency: {client.agency!r} is not an agency of the "
-                            f"flow ({', '.join(sorted(known_agencies))})")
+            table.problem(row.line, "agency", f"{client.agency!r} is not an agency of the flow "
+                                              f"({', '.join(sorted(known_agencies))})")
             continue
         if client.id in seen:
-            problems.append(f"line {line}: client_id {client.id} already on line {seen[client.id]}")
+            table.problem(row.line, "client_id", f"client {client.id} already on line "
+                                                 f"{seen[client.id]}")
             continue
-        seen[client.id] = line
-        if not problems:
+        seen[client.id] = row.line
+        if not table.problems:
             yield client
-    if problems:
-        raise ImportRowsError(_bounded(problems))
+    table.check()
 
 
 def parse_csv(lines: Iterable[str], agencies: Iterable[str] | None = None) -> list[Client]:
@@ -126,7 +84,7 @@ def import_csv(r: redis.Redis, source: Path | bytes,
         raise IvrError("another client import is running; try again when it has finished")
     count = 0
     try:
-        with _binary(source) as handle, _Transaction(r) as transaction:
+        with binary(source) as handle, _Transaction(r) as transaction:
             batch: list[Client] = []
             for client in read_clients(utf8_lines(handle), agencies):
                 batch.append(client)
@@ -140,10 +98,6 @@ def import_csv(r: redis.Redis, source: Path | bytes,
     finally:
         directory.import_unlock(r, token)
     return count
-
-
-def _binary(source: Path | bytes) -> IO[bytes]:
-    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
 
 
 class _Transaction:
@@ -215,100 +169,29 @@ def _pack(commands: list[tuple[Any, ...]]) -> bytes:
     return b"".join(out)
 
 
-def _csv_problem(error: csv.Error) -> str:
-    text = str(error)
-    if "field larger than field limit" in text:
-        return f"a cell is longer than {csv.field_size_limit()} characters"
-    return f"not valid CSV ({text})"
-
-
-def _bounded(problems: list[str]) -> list[str]:
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    return problems[:MAX_PROBLEMS] + [f"... and {len(problems) - MAX_PROBLEMS} more problem(s)"]
-
-
-def _delimiter(first_line: str) -> str:
-    """',' or ';' (as French spreadsheets export CSV), whichever the header uses."""
-    return ";" if first_line.count(";") > first_line.count(",") else ","
-
-
-def _cell_problems(row: dict[str, str], line: int) -> list[str]:
-    problems = []
-    for column, value in row.items():
-        text = (value or "").strip() if column != "phones" else ""
-        if text.startswith(FORMULA_START) and column in COLUMNS:
-            problems.append(f"line {line}: {column}: starts with {text[0]!r}, which a spreadsheet "
-                            "would run as a formula; remove it")
-    for column in ("contract_start", "contract_end"):
-        text = (row.get(column) or "").strip()
-        if text and not _PLAIN_DATE.match(text):
-            problems.append(f"line {line}: {column}: date must be YYYY-MM-DD, got {text[:20]!r}")
-    return problems
-
-
-def _cell(row: dict[str, str], name: str) -> str:
-    return (row.get(name) or "").strip()
-
-
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _row_to_client(row: dict[str, str]) -> dict[str, Any]:
-    cell = {name: _cell(row, name) for name in COLUMNS}.__getitem__
-
-    contract: dict[str, str] | str | None = None
-    if cell("contract_start") and not cell("contract_end"):
-        contract = "contract_start is given without contract_end"
-    elif cell("contract_end"):
-        contract = {"end": cell("contract_end"), "level": cell("contract_level") or "standard"}
-        if cell("contract_start"):
-            contract["start"] = cell("contract_start")
+def _row_to_client(cell: dict[str, str]) -> dict[str, Any]:
+    contract: dict[str, str] | None = None
+    if cell["contract_end"]:
+        contract = {"end": cell["contract_end"], "level": cell["contract_level"] or "standard"}
+        if cell["contract_start"]:
+            contract["start"] = cell["contract_start"]
     return {
-        "id": cell("client_id"),
-        "company": cell("company"),
-        "agency": cell("agency").lower(),
-        "language": cell("language").lower() or "fr",
-        "phones": _split(cell("phones")),
-        "licences": _split(cell("licences")),
+        "id": cell["client_id"],
+        "company": cell["company"],
+        "agency": cell["agency"].lower(),
+        "language": cell["language"].lower() or "fr",
+        "phones": _split(cell["phones"]),
+        "licences": _split(cell["licences"]),
         "contract": contract,
-        "products": _split(cell("products")),
+        "products": _split(cell["products"]),
     }
 
 
-def _describe(error: Any) -> str:
-    field = ".".join(str(p) for p in error["loc"]) or "row"
-    field = {"id": "client_id", "contract.end": "contract_end",
-             "contract.start": "contract_start"}.get(field, field)
-    if field == "contract" and isinstance(error.get("input"), str):
-        return str(error["input"])
-    return f"{field}: {error['msg']}"
-
-
 # -- writing -----------------------------------------------------------------------------
-
-
-def neutral(value: object) -> str:
-    """A cell as text that no spreadsheet runs as a formula: one that starts like a formula
-    (=, +, -, @, tab, CR) is prefixed with an apostrophe (OWASP's CSV injection advice), unless
-    it is only a number (a phone number such as +33144001001 stays as it is)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def write_csv(handle: IO[str], header: Iterable[str], rows: Iterable[Iterable[object]]) -> int:
-    """Write a CSV file for spreadsheets, every cell neutralised; the number of rows written.
-    Every CSV the project writes goes through here."""
-    writer = csv.writer(handle)
-    writer.writerow([neutral(name) for name in header])
-    count = 0
-    for row in rows:
-        writer.writerow([neutral(cell) for cell in row])
-        count += 1
-    return count
 
 
 def export_csv(r: redis.Redis, handle: IO[str]) -> int:

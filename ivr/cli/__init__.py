@@ -23,8 +23,6 @@ from ivr.cli.agents import agents, queues
 from ivr.cli.common import (
     AnswersInOrder,
     Commands,
-    acting,
-    as_option,
     hotline,
     instant,
     phone_keys,
@@ -33,8 +31,8 @@ from ivr.cli.common import (
 from ivr.cli.flow import flow
 from ivr.cli.hours import announce, hours
 from ivr.cli.users import users
+from ivr.commands import acting, as_option, import_file
 from ivr.core.clock import Clock
-from ivr.core.exceptions import ImportRowsError
 from ivr.local.twilio.command import twilio_local
 from maintenance.cli import maintenance
 
@@ -153,13 +151,9 @@ def clients_import(path: Path, by: str) -> None:
     from ivr.admin.clients import import_clients
 
     service = hotline()
-    try:
-        count = import_clients(service, path, path.name, acting(service, by))
-    except ImportRowsError as exc:
-        for problem in exc.problems:
-            click.echo(f"{path}: {problem}", err=True)
-        raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s)") from None
-    click.echo(f"imported {count} client(s) from {path}")
+    who = acting(service, by)
+    import_file(path, lambda: f"imported {import_clients(service, path, path.name, who)} "
+                              f"client(s) from {path}")
 
 
 @clients.command("export")

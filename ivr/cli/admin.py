@@ -9,7 +9,8 @@ from datetime import datetime
 
 import click
 
-from ivr.cli.common import acting, as_option, hotline, instant
+from ivr.cli.common import hotline, instant
+from ivr.commands import acting, as_option
 
 
 @click.group()

@@ -13,7 +13,6 @@ import redis
 from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, IvrError
 from ivr.local import utterance
-from ivr.people import users
 from ivr.services.hotline import Hotline, for_command
 
 
@@ -68,19 +67,6 @@ class AnswersInOrder(click.Command):
 def hotline(clock: Clock | None = None) -> Hotline:
     """The service's parts, for commands that work on Redis directly."""
     return for_command(clock)
-
-
-def as_option(command: Any) -> Any:
-    """`--as NAME`: the user an action is recorded under in the audit log."""
-    return click.option("--as", "by", default="system", show_default=True, metavar="NAME",
-                        help="User the action is recorded under in the audit log.")(command)
-
-
-def acting(service: Hotline, by: str) -> str:
-    """`--as NAME` checked: a known user, or the system user."""
-    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
-        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
-    return by
 
 
 def describe(error: BaseException) -> str:

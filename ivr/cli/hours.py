@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from ivr.cli.common import acting, as_option, hotline, instant
+from ivr.cli.common import hotline, instant
+from ivr.commands import acting, as_option
 from ivr.core.exceptions import IvrError
 
 

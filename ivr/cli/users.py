@@ -9,7 +9,8 @@ import sys
 
 import click
 
-from ivr.cli.common import acting, as_option, hotline
+from ivr.cli.common import hotline
+from ivr.commands import acting, as_option
 
 
 @click.group()

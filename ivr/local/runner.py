@@ -75,7 +75,7 @@ def run_all(host: str, port: int, workers: int) -> None:
         env.setdefault("IVR_DEMO_DATA", "true")
     try:
         service = Hotline(load_settings(env))
-        service.prepare()
+        service.prepare(demo_today=True)  # the demo's dates moved to today's
         logins = demo_logins(service, f"http://{host}:{port}")
     except IvrError as exc:
         if redis_server:

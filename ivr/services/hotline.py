@@ -12,26 +12,22 @@ from rq import Queue
 from twilio.request_validator import RequestValidator
 
 from callbacks.calls import CallbackCalls
-from ivr.callers import client_csv, directory
 from ivr.centre import agents, records
 from ivr.centre.dispatch import Dispatcher
 from ivr.centre.metrics import count_twilio_error
 from ivr.core.clock import Clock
 from ivr.core.exceptions import FlowError
-from ivr.core.settings import PROJECT_ROOT, Settings, load_settings
+from ivr.core.settings import Settings, load_settings
 from ivr.flows.engine import Engine
 from ivr.flows.queueing import QueueCalls
 from ivr.flows.store import FlowStore
 from ivr.flows.token import Sealer
 from ivr.queue import Reservation
+from ivr.services import demo
 from ivr.services.parts import JOB_QUEUE, NoService, connect, current
 from ivr.telephony import Telephony
-from maintenance import orders
 
 log = logging.getLogger(__name__)
-DEMO_CLIENTS = PROJECT_ROOT / "config" / "demo_clients.csv"
-DEMO_AGENTS = PROJECT_ROOT / "config" / "demo_agents.csv"
-DEMO_ORDERS = PROJECT_ROOT / "config" / "demo_orders.csv"
 
 
 class Hotline:
@@ -115,8 +111,9 @@ class Hotline:
         app.extensions["ivr"] = self
         self.prepare()
 
-    def prepare(self) -> None:
-        """Publish the shipped flow and load demo clients when Redis has none yet."""
+    def prepare(self, demo_today: bool = False) -> None:
+        """Publish the shipped flow and load the demo data when Redis has none yet; with
+        `demo_today` (`make run`), its dates moved to today's (`ivr.services.demo`)."""
         try:
             self.flows.ensure_published(self.settings.flow_file, self.clock.now())
         except FlowError as exc:
@@ -127,18 +124,9 @@ class Hotline:
             log.error("Redis unavailable at start-up (%s); calls get the apology until it is back",
                       exc)
             return
-        if self.settings.load_demo_data and not self.redis.exists(directory.CLIENTS_KEY):
-            count = client_csv.import_csv(self.redis, DEMO_CLIENTS)
-            log.info("loaded %d demo clients from %s", count, DEMO_CLIENTS.name)
-        if self.settings.load_demo_data and not orders.any_order(self.redis):
-            known = {client.id for client in directory.all_clients(self.redis)}
-            demo = orders.read_orders(DEMO_ORDERS.read_text(encoding="utf-8").splitlines(True))
-            count = orders.save(self.redis, (o for o in demo if o.client_id in known))
-            log.info("loaded %d demo orders from %s", count, DEMO_ORDERS.name)
         if self.settings.load_demo_data:
-            count = agents.load_demo(self.redis, DEMO_AGENTS, self.clock.now())
-            if count:
-                log.info("loaded %d demo agents from %s (on a break)", count, DEMO_AGENTS.name)
+            today = self.clock.now().astimezone(self.settings.tz).date()
+            demo.load(self.redis, self.clock.now(), today if demo_today else None)
 
 
 def for_command(clock: Clock | None = None) -> Hotline:

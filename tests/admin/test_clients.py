@@ -37,10 +37,11 @@ def test_every_bad_row_is_reported_in_plain_words_and_nothing_imported(service):
     with pytest.raises(ImportRowsError) as caught:
         clients.import_clients(service, data, "bad.csv", "ada")
     assert caught.value.problems == [
-        "line 2: company: starts with '=', which a spreadsheet would run as a formula; remove it",
-        "line 3: agency: 'marseille' is not an agency of the flow (alsace, lille, lyon, paris, "
-        "rennes, toulouse)",
-        "line 4: contract_end: date must be YYYY-MM-DD, got '31/01/2030'",
+        "line 2, column 2 (company): starts with '=', which a spreadsheet would run as a "
+        "formula; remove it",
+        "line 3, column 3 (agency): 'marseille' is not an agency of the flow (alsace, lille, "
+        "lyon, paris, rennes, toulouse)",
+        "line 4, column 5 (contract_end): date must be YYYY-MM-DD, got '31/01/2030'",
     ]
     assert directory.get_client(service.redis, "2004") is None
     assert audit.entries(service.redis) == []

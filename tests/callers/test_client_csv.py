@@ -9,8 +9,9 @@ import threading
 
 import pytest
 
-from ivr.callers import client_csv, directory
-from ivr.callers.client_csv import export_csv, import_csv, neutral, write_csv
+from ivr.callers import client_csv, csv_rows, directory
+from ivr.callers.client_csv import export_csv, import_csv
+from ivr.callers.csv_rows import neutral, write_csv
 from ivr.callers.directory import Client
 from ivr.cli import main
 from ivr.core.exceptions import ImportRowsError, IvrError
@@ -39,8 +40,8 @@ def test_a_bad_row_after_many_batches_writes_nothing(r, tmp_path, monkeypatch):
     rows = many_rows(40) + [row(client_id="x")]
     with pytest.raises(ImportRowsError) as caught:
         import_csv(r, write_file(tmp_path, csv_text(*rows)))
-    assert caught.value.problems == ["line 42: client_id: String should match pattern "
-                                     "'^[0-9]{1,12}$'"]
+    assert caught.value.problems == ["line 42, column 1 (client_id): String should match "
+                                     "pattern '^[0-9]{1,12}$', got 'x'"]
     assert snapshot(r) == before
 
 
@@ -76,7 +77,7 @@ def test_thousands_of_problems_are_reported_bounded(r, tmp_path):
     rows = [row(client_id=str(3000 + n), agency="Paris Nord") for n in range(500)]
     with pytest.raises(ImportRowsError) as caught:
         import_csv(r, write_file(tmp_path, csv_text(*rows)))
-    assert len(caught.value.problems) == client_csv.MAX_PROBLEMS + 1
+    assert len(caught.value.problems) == csv_rows.MAX_PROBLEMS + 1
     assert caught.value.problems[-1] == "... and 300 more problem(s)"
 
 
@@ -137,8 +138,8 @@ def test_a_formula_value_is_refused_at_import_and_neutralised_at_export(r, tmp_p
     evil = "=cmd|' /C calc'!A0"
     with pytest.raises(ImportRowsError) as caught:
         import_csv(r, write_file(tmp_path, csv_text(row(company=evil))))
-    assert caught.value.problems == ["line 2: company: starts with '=', which a spreadsheet "
-                                     "would run as a formula; remove it"]
+    assert caught.value.problems == ["line 2, column 2 (company): starts with '=', which a "
+                                     "spreadsheet would run as a formula; remove it"]
     # stored some other way (the domain takes any text), it is still written safely
     directory.save_clients(r, [Client(id="2001", company=evil, agency="paris",
                                       phones=["+33144002001"], products=["+HYPERLINK(1)"])])

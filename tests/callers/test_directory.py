@@ -174,16 +174,16 @@ def test_empty_file_is_refused_as_missing_every_required_column():
 
 
 @pytest.mark.parametrize(("cells", "expected"), [
-    ({"contract_end": "2027-02-31"}, "line 3: contract_end: "),
-    ({"contract_end": "31/12/2027"}, "line 3: contract_end: "),
-    ({"contract_start": "2024-13-01"}, "line 3: contract_start: "),
-    ({"phones": "not a phone"}, "line 3: phones: "),
-    ({"phones": "+33 1 44 00 20 02;12"}, "line 3: phones: "),
-    ({"client_id": "A-2002"}, "line 3: client_id: "),
-    ({"client_id": ""}, "line 3: client_id: "),
-    ({"company": ""}, "line 3: company: "),
-    ({"agency": "Île-de-France"}, "line 3: agency: "),
-    ({"language": "de"}, "line 3: language: "),
+    ({"contract_end": "2027-02-31"}, "line 3, column 8 (contract_end): "),
+    ({"contract_end": "31/12/2027"}, "line 3, column 8 (contract_end): "),
+    ({"contract_start": "2024-13-01"}, "line 3, column 7 (contract_start): "),
+    ({"phones": "not a phone"}, "line 3, column 5 (phones): "),
+    ({"phones": "+33 1 44 00 20 02;12"}, "line 3, column 5 (phones): "),
+    ({"client_id": "A-2002"}, "line 3, column 1 (client_id): "),
+    ({"client_id": ""}, "line 3, column 1 (client_id): "),
+    ({"company": ""}, "line 3, column 2 (company): "),
+    ({"agency": "Île-de-France"}, "line 3, column 3 (agency): "),
+    ({"language": "de"}, "line 3, column 4 (language): "),
 ])
 def test_bad_cell_is_reported_with_its_line_and_column(cells, expected):
     text = csv_text(row(), row(**{"client_id": "2002", **cells}))
@@ -193,17 +193,17 @@ def test_bad_cell_is_reported_with_its_line_and_column(cells, expected):
 
 def test_bad_phone_number_is_quoted():
     [problem] = problems(csv_text(row(phones="01 44 00 20 01;0800")))
-    assert problem.startswith("line 2: phones: ") and "'0800'" in problem
+    assert problem.startswith("line 2, column 5 (phones): ") and "'0800'" in problem
 
 
 def test_duplicate_client_id_names_both_lines():
     text = csv_text(row(), row(client_id="2002", company="Beta"), row(company="Alpha bis"))
-    assert problems(text) == ["line 4: client_id 2001 already on line 2"]
+    assert problems(text) == ["line 4, column 1 (client_id): client 2001 already on line 2"]
 
 
 def test_row_with_more_cells_than_columns_is_refused():
     text = csv_text(row()) + "2002,Beta,paris,fr,+33144002002,,,2027-01-01,,,surplus\n"
-    assert problems(text) == ["line 3: more cells than columns"]
+    assert problems(text) == ["line 3: 11 cells for 10 columns"]
 
 
 def test_every_bad_row_is_reported_in_file_order():
@@ -214,14 +214,14 @@ def test_every_bad_row_is_reported_in_file_order():
         row(client_id="2004", phones="n/a"),
         row(client_id="2003"),
     ) + "2006,Zeta,paris,fr,+33144002006,,,2027-01-01,,,x\n"
-    lines = [p.split(":")[0] for p in problems(text)]
+    lines = [p.split(",")[0].split(":")[0] for p in problems(text)]
     assert lines == ["line 3", "line 5", "line 6", "line 7"]
 
 
 def test_lines_count_blank_lines_too():
     text = csv_text(row()) + "\n\n" + csv_text(row(client_id="2002", phones="x")).split("\n", 1)[1]
     [problem] = problems(text)
-    assert problem.startswith("line 5: phones: ")
+    assert problem.startswith("line 5, column 5 (phones): ")
 
 
 def test_refused_file_writes_nothing_to_an_empty_directory(r, tmp_path):
@@ -314,8 +314,8 @@ def test_cli_import_refuses_a_bad_file_listing_each_problem(app, runner, r, tmp_
     result = runner.invoke(main, ["clients", "import", str(path)])
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0].startswith(f"{path}: line 3: phones: ")
-    assert lines[1] == f"{path}: line 4: client_id 2001 already on line 2"
+    assert lines[0].startswith(f"{path}: line 3, column 5 (phones): ")
+    assert lines[1] == f"{path}: line 4, column 1 (client_id): client 2001 already on line 2"
     assert lines[2] == "Error: nothing imported: 2 problem(s)"
     assert result.stdout == ""
     assert snapshot(r) == before
@@ -365,8 +365,9 @@ def test_contract_dates_must_make_sense(r):
         parse_csv(bad.splitlines(keepends=True))
     problems = caught.value.problems
     assert len(problems) == 2
-    assert problems[0].startswith("line 2: contract") and "after it ends" in problems[0]
-    assert problems[1] == "line 3: contract_start is given without contract_end"
+    assert problems[0].startswith("line 2, column 5 (contract_start): ")
+    assert "after it ends" in problems[0]
+    assert problems[1] == "line 3, column 5 (contract_start): given without contract_end"
 
 
 def test_a_contract_not_started_yet_is_not_current():

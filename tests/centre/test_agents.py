@@ -123,7 +123,7 @@ def test_remove_takes_the_agent_out_of_every_set(r):
 
 
 def test_demo_agents_load_once_on_a_break(r):
-    from ivr.services.hotline import DEMO_AGENTS
+    from ivr.services.demo import DEMO_AGENTS
 
     assert agents.load_demo(r, DEMO_AGENTS, NOW) == 3
     assert agents.load_demo(r, DEMO_AGENTS, NOW) == 0

@@ -20,7 +20,7 @@ def test_a_bad_orders_file_names_line_and_column(runner, tmp_path):
     result = runner.invoke(main, ["maintenance", "import-orders", str(path)])
     assert result.exit_code == 1
     assert result.output.splitlines()[0].startswith(
-        f"{path}: line 2, column 4 (delivered_on): Input should be a valid date")
+        f"{path}: line 2, column 4 (delivered_on): date must be YYYY-MM-DD, got 'tomorrow'")
 
 
 def test_set_then_list_shows_the_new_state(service, runner):
@@ -36,3 +36,14 @@ def test_set_then_list_shows_the_new_state(service, runner):
     found = json.loads(runner.invoke(main, ["maintenance", "list", "--agency", "lyon",
                                             "--json"]).output)
     assert [(i["id"], i["state"]) for i in found] == [("delivery-2008-O1", "estimate_sent")]
+
+
+def test_import_orders_says_what_it_did_and_checks_the_user(service, runner, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("client_id;order_id;product;delivered_on\n2002;N8;SEE;2026-12-03\n")
+    refused = runner.invoke(main, ["maintenance", "import-orders", str(path), "--as", "nobody"])
+    assert refused.exit_code == 2
+    assert "no user 'nobody'" in refused.output
+    result = runner.invoke(main, ["maintenance", "import-orders", str(path)])
+    assert (result.exit_code, result.output) == (
+        0, f"imported 1 order(s) from {path}; 8 new follow-up(s)\n")

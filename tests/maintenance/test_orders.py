@@ -4,11 +4,12 @@ kept; the export reads back the same."""
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 
 from ivr.core.exceptions import ImportRowsError
-from maintenance import actions, orders
+from maintenance import actions, orders, store
 
 HEADER = "client_id,order_id,product,delivered_on\n"
 
@@ -53,3 +54,42 @@ def test_semicolons_and_the_export_round_trip(service, r):
     out = io.StringIO()
     assert orders.export_csv(r, out) == 6
     assert '2002,N9,"SEE Électrique, 2 postes",2026-12-01' in out.getvalue().splitlines()
+
+
+def test_an_import_puts_the_new_orders_estimates_on_the_worklist(service, r):
+    """2002 (Paris) delivered Thursday 3 December: due Friday 18 December, listed at once."""
+    count, created = actions.import_orders(service, (HEADER + "2002,N7,SEE,2026-12-03\n").encode(),
+                                           "o.csv", "system")
+    assert count == 1
+    assert created == 8  # the 7 follow-ups of the day (tests/maintenance/test_daily_job.py)
+    item = store.get(r, "delivery-2002-N7")
+    assert (item.agency, item.due.isoformat(), item.state) == ("paris", "2026-12-18", "todo")
+    again = actions.import_orders(service, (HEADER + "2002,N7,SEE,2026-12-03\n").encode(),
+                                  "o.csv", "system")
+    assert again == (1, 0)
+
+
+def test_two_imports_at_once_end_with_one_file_whole_and_one_item_per_order(service, r):
+    files = {tag: (HEADER + "".join(f"2002,N{n},{tag} {n},2026-12-0{n}\n"
+                                    for n in range(1, 8))).encode() for tag in ("A", "B")}
+    def run(data: bytes, start: threading.Barrier, failed: list[Exception]) -> None:
+        start.wait()
+        try:
+            actions.import_orders(service, data, "o.csv", "system")
+        except Exception as exc:  # reported below, in the test's thread
+            failed.append(exc)
+
+    for _ in range(5):
+        start = threading.Barrier(2)
+        failed: list[Exception] = []
+        threads = [threading.Thread(target=run, args=(d, start, failed)) for d in files.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failed == []
+        mine = [o for o in orders.all_orders(r) if o.client_id == "2002"]
+        assert len(mine) == 7
+        assert len({o.product.split()[0] for o in mine}) == 1  # never a mix of the two files
+        ids = [i.id for i in store.items(r, "paris") if i.id.startswith("delivery-2002-")]
+        assert sorted(ids) == [f"delivery-2002-N{n}" for n in range(1, 8)]

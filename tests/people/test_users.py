@@ -173,7 +173,7 @@ def test_success_forgets_the_name_failures(r):
 
 def test_demo_users_are_made_once_and_their_passwords_kept(r, tmp_path):
     from ivr.centre import agents
-    from ivr.services.hotline import DEMO_AGENTS
+    from ivr.services.demo import DEMO_AGENTS
 
     agents.load_demo(r, DEMO_AGENTS, MONDAY_MORNING)
     first = users.ensure_demo_users(r, tmp_path, MONDAY_MORNING)

@@ -110,6 +110,12 @@ class ImportForm(FlaskForm):
     file = FileField("Client CSV (comma or semicolon, UTF-8)", validators=[FileRequired()])
 
 
+class OrdersImportForm(FlaskForm):
+    """Built with prefix="orders": it shares a page with the clients' import."""
+
+    file = FileField("Orders CSV (comma or semicolon, UTF-8)", validators=[FileRequired()])
+
+
 class UnlockForm(FlaskForm):
     number = StringField(validators=[DataRequired(), Length(max=40)])
 

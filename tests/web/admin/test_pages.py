@@ -113,8 +113,8 @@ def test_csv_upload_shows_every_bad_row(admin, service):
         "file": (io.BytesIO(data.encode()), "clients.csv")}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "line 2: contract_end: Input should be a valid date" in page
-    assert "line 3: company: starts with &#39;=&#39;" in page
+    assert "line 2, column 5 (contract_end): Input should be a valid date" in page
+    assert "line 3, column 2 (company): starts with &#39;=&#39;" in page
 
 
 def test_try_a_call_panel_runs_a_draft(admin, service):
