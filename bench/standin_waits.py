@@ -15,8 +15,12 @@ Scored as bench/wait_accuracy.py scores its simulation: the first estimate each 
 to wait was told (the unrounded figure the app computed, kept in the call record with when it
 was said), right when within 30% or 60 s of the wait from then until an agent answered; the
 first 10% of callers warm the queue up and are not scored. The same parameters then go
-through the simulation (the same seed, and --seeds seeds for its spread). Prints one JSON
-document; exit status 1 when a call did not end or was not answered.
+through the simulation, for --seeds seeds: one morning of a few hundred callers is one draw,
+so the stand-in's figure is compared with the simulation's mean over the seeds (their range
+beside it). `clock_check` compares the wait the app measured with the stand-in's time in
+queue for each caller: a constant gap (the few seconds of putting a call through) says the
+clocks agree. Prints one JSON document; exit status 1 when a call did not end or was not
+answered.
 """
 
 from __future__ import annotations
