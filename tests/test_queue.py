@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -311,3 +312,32 @@ def test_the_first_estimate_said_is_kept_unrounded_with_its_time_for_the_call_re
     (call,) = records.of_client(r, "1001")
     assert (call["sid"], call["announced"], call["announced_at"]) == (
         "CA2", 75.8, (NOW + timedelta(seconds=62)).astimezone(UTC).isoformat())
+
+
+def test_two_wait_requests_at_once_keep_one_first_estimate_and_its_time(r, redis_url):
+    r.rpush("ivr:q:handled:technical_support", 400, 333, 310, 250)
+    talking(r, "ana", "CA1", NOW - timedelta(seconds=200))
+    join(r, "CA2", NOW)
+    heard: dict[datetime, tuple[bool, int | None]] = {}
+    moments = (NOW + timedelta(seconds=62), NOW + timedelta(seconds=100))
+    start = threading.Barrier(len(moments))
+
+    def ask(at: datetime) -> None:
+        own = redis.Redis.from_url(redis_url, decode_responses=True)
+        start.wait()
+        status = queue.wait(own, SUPPORT, "CA2", at)
+        heard[at] = (status.remind, status.estimate)
+        own.close()
+
+    threads = [threading.Thread(target=ask, args=(at,)) for at in moments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the two are within one reminder period: one of them says the wait, whichever came first
+    (told,) = [at for at in moments if heard[at][0]]
+    entry = queue.entry(r, "CA2")
+    assert entry is not None
+    announced = entry.json("announced")
+    assert announced["at"] == queue.ms(told)
+    assert round(announced["seconds"]) == heard[told][1]
