@@ -30,6 +30,8 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,6 @@ import requests
 import yaml
 
 from ivr.centre.agents import Agent
-from ivr.core.clock import Clock
 from ivr.core.settings import LOCAL_ACCOUNT_SID, load_settings
 from ivr.local.runner import web_command
 from ivr.local.simulator_local import LocalTwilio, outcome
@@ -57,8 +58,8 @@ class StandinApp:
 
     name = "granian"
 
-    def command(self, host: str, port: int) -> list[str]:
-        return web_command(host, port, 2)
+    def command(self, host: str, port: int, target: str | None = None) -> list[str]:
+        return web_command(host, port, 2)  # the app itself (ivr.wsgi), whatever `target`
 
 
 def free_port() -> int:
@@ -68,18 +69,44 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Staff:
+    """The bench's agents: how many, and how long each call they answer lasts (simulated s):
+    `talk`, or with `cv` a lognormal draw of mean `talk` from each phone's seeded generator."""
+
+    agents: int = 0
+    talk: float = 10.0
+    cv: float = 0.0
+    seed: int | None = None
+
+
 @contextmanager
 def own_stack(scale: float, folder: Path, agents: int = 0, workers: int = 1,
               talk: float = 10.0) -> Iterator[LocalTwilio]:
     """Redis, the app under granian, the stand-in process and, with agents, `ivr worker`
     processes, all stopped on the way out."""
+    with staffed_stack(scale, folder, Staff(agents, talk), workers) as (device, _):
+        yield device
+
+
+@contextmanager
+def staffed_stack(scale: float, folder: Path, staffing: Staff, workers: int = 1,
+                  same_clock: bool = False, queue_settings: dict[str, Any] | None = None,
+                  ) -> Iterator[tuple[LocalTwilio, str]]:
+    """`own_stack` with its agents, and the Redis URL beside the stand-in. With `same_clock`,
+    the app and its workers run their clock at the stand-in's pace (IVR_CLOCK_SCALE from one
+    IVR_CLOCK_START) instead of real time."""
     app_port, twilio_port = free_port(), free_port()
     app_url, twilio_url = f"http://{HOST}:{app_port}", f"http://{HOST}:{twilio_port}"
-    shift = (OPEN_HOURS - Clock().now()).total_seconds()
+    start = time.time()
+    shift = (OPEN_HOURS - datetime.fromtimestamp(start, UTC)).total_seconds()
+    clock = {"IVR_CLOCK_SCALE": f"{1 / scale:.6f}", "IVR_CLOCK_START": f"{start:.6f}"} \
+        if same_clock else {}
     with bench_redis(folder) as redis_url:
         env = {**service_env(redis_url, folder, app_url), "TWILIO_API_URL": twilio_url,
                "TWILIO_ACCOUNT_SID": LOCAL_ACCOUNT_SID, "IVR_LOG_LEVEL": "WARNING",
-               "IVR_CLOCK_SHIFT": f"{shift:.3f}", "IVR_FLOW_FILE": str(no_wrapup(folder))}
+               "IVR_CLOCK_SHIFT": f"{shift:.3f}", **clock,
+               "IVR_FLOW_FILE": str(no_wrapup(folder, queue_settings))}
         redis.Redis.from_url(redis_url).flushdb()
         server = Server(StandinApp(), HOST, app_port, env, folder / "app.log")  # type: ignore[arg-type]
         processes = []
@@ -88,16 +115,16 @@ def own_stack(scale: float, folder: Path, agents: int = 0, workers: int = 1,
                 [sys.executable, "-m", "ivr.local.twilio", "--port", str(twilio_port),
                  "--app-url", app_url, "--time-scale", str(scale)],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
-            for _ in range(workers if agents else 0):
+            for _ in range(workers if staffing.agents else 0):
                 processes.append(subprocess.Popen([sys.executable, "-m", "ivr", "worker"],
                                                   env=env, stdout=log, stderr=subprocess.STDOUT))
         try:
             server.wait_ready("/healthz")
             device = LocalTwilio(twilio_url)
             wait_answering(twilio_url + "/_local/health")
-            if agents:
-                staff(env, device, agents, talk)
-            yield device
+            if staffing.agents:
+                staff(env, device, staffing)
+            yield device, redis_url
         finally:
             for process in processes:
                 process.terminate()
@@ -106,27 +133,29 @@ def own_stack(scale: float, folder: Path, agents: int = 0, workers: int = 1,
             server.stop()
 
 
-def no_wrapup(folder: Path) -> Path:
-    """The shipped flow without wrap-up and room for every caller: the app keeps real time
-    while the stand-in's calls run faster (--scale), so a real 30 s wrap-up would be most of
-    the bench, and the shipped queues send callers beyond 50 to a message."""
+def no_wrapup(folder: Path, queue_settings: dict[str, Any] | None = None) -> Path:
+    """The shipped flow without wrap-up and room for every caller (and `queue_settings`): the
+    app keeps real time while the stand-in's calls run faster (--scale), so a real 30 s
+    wrap-up would be most of the bench, and the shipped queues send callers beyond 50 to a
+    message."""
     data = yaml.safe_load(SHIPPED_FLOW.read_text(encoding="utf-8"))
     for settings in data["queues"].values():
-        settings.update(wrapup=0, max_size=10_000)
+        settings.update(wrapup=0, max_size=10_000, **(queue_settings or {}))
     path = folder / "flow.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
-def staff(env: dict[str, str], device: LocalTwilio, count: int, talk: float) -> None:
-    """`count` technical support agents, available, their phones answering after a ring and
-    hanging up after `talk` simulated seconds; the demo agents stay on a break."""
+def staff(env: dict[str, str], device: LocalTwilio, staffing: Staff) -> None:
+    """Technical support agents, available, their phones answering after a ring and hanging
+    up after their talk time (each phone its own seed); the demo agents stay on a break."""
     service = Hotline(load_settings(env))
-    for n in range(count):
+    for n in range(staffing.agents):
         reach = f"+3314400{3000 + n}"
         service.save_agent(Agent(id=f"bench{n}", name=f"Bench {n}", skills=("technical_support",),
                                  reach=reach), ["technical_support"], [])
-        device.set_phone(reach, ring=1, talk=talk)
+        seed = None if staffing.seed is None else staffing.seed * 1000 + n
+        device.set_phone(reach, ring=1, talk=staffing.talk, talk_cv=staffing.cv, seed=seed)
         service.change_presence(f"bench{n}", "available")
 
 

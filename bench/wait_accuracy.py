@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+from ivr.local.twilio.talk import lognormal
 from ivr.waits import Said, Snapshot, estimate_wait, steady
 
 KEEP = 200  # handle times kept per queue, as ivr/core/lua/routing.lua keeps them
@@ -77,8 +78,6 @@ def _naive(position: int, staffed: int, mean: float) -> float:
 def simulate(p: Params) -> dict[str, Any]:
     """Run one queue; return the scores of each predictor."""
     rng = random.Random(p.seed)
-    sigma = math.sqrt(math.log(1 + p.cv ** 2))
-    mu = math.log(p.handle) - sigma ** 2 / 2
     rate = p.load * p.agents / p.handle
     talking: list[float | None] = [None] * p.agents  # start of each agent's call
     handled: deque[float] = deque(maxlen=KEEP)
@@ -99,7 +98,7 @@ def simulate(p: Params) -> dict[str, Any]:
 
     def start(agent: int, now: float) -> None:
         talking[agent] = now
-        push(now + rng.lognormvariate(mu, sigma), "end", agent)
+        push(now + lognormal(rng, p.handle, p.cv), "end", agent)  # as the stand-in's phones
 
     def announce(caller: Caller, now: float) -> None:
         waiting = [c for c in line if not c.gone]

@@ -244,8 +244,13 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
             seconds = steady(last, seconds, position, staffed) if remind else seconds
             spread = waits.spread(known, seconds)
             if remind:  # the figure the caller hears: the next one rises only for a reason
-                r.hset(ENTRY_KEY.format(entry), mapping={
+                key = ENTRY_KEY.format(entry)
+                pipe = r.pipeline(transaction=False)
+                pipe.hset(key, mapping={
                     "said": seconds, "said_pos": position, "said_staffed": staffed})
+                # the first estimate, unrounded, and when: how right it was (call records)
+                pipe.hsetnx(key, "announced", json.dumps({"seconds": seconds, "at": ms(now)}))
+                pipe.execute()
     return WaitStatus(
         state, text_of(raw[1]), position, size, staffed, available,
         None if seconds is None else int(round(seconds)), bool(remind), reservations_of(raw[7]),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -285,3 +286,58 @@ def test_the_longest_wait_is_the_oldest_caller_not_the_first_in_line(r):
     join(r, "CA3", NOW + timedelta(seconds=50), contract="active")
     assert [e.id for e in queue.waiting(r, "technical_support")] == ["CA3", "CA2", "CA1"]
     assert queue.oldest_wait(r, "technical_support", NOW + timedelta(seconds=100)) == 100
+
+
+def test_the_first_estimate_said_is_kept_unrounded_with_its_time_for_the_call_record(r):
+    talking(r, "ana", "CA1", NOW - timedelta(seconds=200))
+    join(r, "CA2", NOW)
+    first = queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=2))
+    assert (first.remind, first.estimate) == (True, None)  # nothing known: nothing said
+    r.rpush("ivr:q:handled:technical_support", 400, 333, 310, 250)  # newest first
+    told = queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=62))
+    # ana (262 s so far) ends like the recent calls longer than that: 310, 333 or 400 s
+    assert (told.remind, told.estimate) == (True, 76)
+    entry = queue.entry(r, "CA2")
+    assert entry is not None
+    assert entry.json("announced") == {"seconds": 75.8, "at": queue.ms(NOW) + 62_000}
+    r.lpush("ivr:q:handled:technical_support", 600, 600)
+    later = queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=130))
+    assert (later.remind, later.estimate) == (True, 76)  # said again, never higher
+    r.hdel("ivr:q:e:CA2", "said")  # even when the figure said is forgotten
+    queue.wait(r, SUPPORT, "CA2", NOW + timedelta(seconds=200))
+    entry = queue.entry(r, "CA2")
+    assert entry is not None and entry.json("announced")["seconds"] == 75.8  # the first stays
+    queue.ended(r, "CA2", NOW + timedelta(seconds=140), "abandoned", SUPPORT, EVERY)
+    assert records.collect(r, PARIS, 90) == 1  # CA2 (ana's caller is still on the line)
+    (call,) = records.of_client(r, "1001")
+    assert (call["sid"], call["announced"], call["announced_at"]) == (
+        "CA2", 75.8, (NOW + timedelta(seconds=62)).astimezone(UTC).isoformat())
+
+
+def test_two_wait_requests_at_once_keep_one_first_estimate_and_its_time(r, redis_url):
+    r.rpush("ivr:q:handled:technical_support", 400, 333, 310, 250)
+    talking(r, "ana", "CA1", NOW - timedelta(seconds=200))
+    join(r, "CA2", NOW)
+    heard: dict[datetime, tuple[bool, int | None]] = {}
+    moments = (NOW + timedelta(seconds=62), NOW + timedelta(seconds=100))
+    start = threading.Barrier(len(moments))
+
+    def ask(at: datetime) -> None:
+        own = redis.Redis.from_url(redis_url, decode_responses=True)
+        start.wait()
+        status = queue.wait(own, SUPPORT, "CA2", at)
+        heard[at] = (status.remind, status.estimate)
+        own.close()
+
+    threads = [threading.Thread(target=ask, args=(at,)) for at in moments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the two are within one reminder period: one of them says the wait, whichever came first
+    (told,) = [at for at in moments if heard[at][0]]
+    entry = queue.entry(r, "CA2")
+    assert entry is not None
+    announced = entry.json("announced")
+    assert announced["at"] == queue.ms(told)
+    assert round(announced["seconds"]) == heard[told][1]

@@ -36,6 +36,8 @@ def record_of(entry: Entry) -> dict[str, Any]:
     """The call record of a finished queue entry."""
     enq, left, answered = (_moment(entry.get(f)) for f in ("enq", "left", "answered"))
     until = answered or left
+    announced = entry.json("announced") or {}
+    told = _moment(str(announced["at"])) if "at" in announced else None
     return {
         "sid": entry.id, "queue": entry.get("queue"), "outcome": entry.get("outcome"),
         "client_id": entry.get("client_id") or None, "company": entry.get("company") or None,
@@ -48,6 +50,9 @@ def record_of(entry: Entry) -> dict[str, Any]:
         "left_at": left.isoformat() if left else None,
         "waited": int((until - enq).total_seconds()) if until and enq else None,
         "handled": int(entry.get("handled")) if entry.get("handled").isdigit() else None,
+        # the first wait estimate the caller was told (s, unrounded), and when
+        "announced": announced.get("seconds"),
+        "announced_at": told.isoformat() if told else None,
     }
 
 

@@ -41,6 +41,8 @@ ENV_NAMES = {
     "IVR_SMS_FROM": "sms_from",
     "IVR_LOG_LEVEL": "log_level",
     "IVR_CLOCK_SHIFT": "clock_shift",
+    "IVR_CLOCK_SCALE": "clock_scale",
+    "IVR_CLOCK_START": "clock_start",
     "IVR_TIMEZONE": "timezone",
     "IVR_RECORDS_DAYS": "records_days",
     "IVR_SECRET_KEY": "secret_key",
@@ -78,6 +80,10 @@ class Settings(BaseModel):
     sms_from: str | None = None  # the number SMS are sent from (a Twilio number that can)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     clock_shift: float = 0.0  # seconds added to the real time (development: time travel)
+    # benches: simulated seconds per real second, counted from the real Unix time
+    # `clock_start`, which every process of the run is given
+    clock_scale: float = Field(default=1.0, gt=0, le=1000)
+    clock_start: float | None = Field(default=None, ge=0)
     timezone: str = "Europe/Paris"  # the contact centre's days (call records, figures)
     records_days: int = Field(default=90, ge=1, le=3660)
 
@@ -253,6 +259,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise SettingsError("invalid settings: " + "; ".join(problems)) from None
     if settings.env == "production" and settings.clock_shift:
         raise SettingsError("IVR_CLOCK_SHIFT: the clock cannot be shifted when IVR_ENV=production")
+    if settings.clock_scale != 1 and settings.env == "production":
+        raise SettingsError("IVR_CLOCK_SCALE: the clock cannot run faster when IVR_ENV=production")
+    if settings.clock_scale != 1 and settings.clock_start is None:
+        raise SettingsError("IVR_CLOCK_SCALE: needs IVR_CLOCK_START, the real Unix time every "
+                            "process of the run counts from")
     if settings.env == "production" and not settings.validate_signatures:
         raise SettingsError("IVR_VALIDATE_SIGNATURES: cannot be turned off when IVR_ENV=production")
     return settings

@@ -38,7 +38,8 @@ class Hotline:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  r: redis.Redis | None = None, trial: bool = False) -> None:
         self.settings = settings
-        self.clock = clock or Clock.shifted(settings.clock_shift)
+        self.clock = clock or Clock.shifted(settings.clock_shift, settings.clock_scale,
+                                             settings.clock_start)
         self.redis = r or connect(settings)
         self.flows = FlowStore(self.redis)
         self.queues = QueueCalls(self.redis, self.flows, self.clock, self.dispatch,

@@ -77,3 +77,20 @@ def test_a_clock_shift_makes_every_process_agree_on_a_travelled_time():
         load_settings({"IVR_CLOCK_SHIFT": "60", "IVR_ENV": "production",
                        "TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
                        "IVR_SECRET_KEY": "k" * 40})
+
+
+def test_a_faster_clock_needs_its_start_and_no_production():
+    from ivr.core.clock import Clock
+
+    settings = load_settings({"IVR_CLOCK_SCALE": "60", "IVR_CLOCK_START": "1796630400.5"})
+    assert (settings.clock_scale, settings.clock_start) == (60.0, 1796630400.5)
+    assert Clock.shifted(settings.clock_shift, settings.clock_scale,
+                         settings.clock_start).scale == 60.0
+    with pytest.raises(SettingsError, match="IVR_CLOCK_SCALE: needs IVR_CLOCK_START"):
+        load_settings({"IVR_CLOCK_SCALE": "60"})
+    with pytest.raises(SettingsError, match="IVR_CLOCK_SCALE='0': Input should be greater than 0"):
+        load_settings({"IVR_CLOCK_SCALE": "0", "IVR_CLOCK_START": "1"})
+    with pytest.raises(SettingsError, match="IVR_CLOCK_SCALE: the clock cannot run faster"):
+        load_settings({"IVR_CLOCK_SCALE": "60", "IVR_CLOCK_START": "1", "IVR_ENV": "production",
+                       "TWILIO_AUTH_TOKEN": "t", "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+                       "IVR_SECRET_KEY": "k" * 40})

@@ -209,22 +209,13 @@ def phones() -> ResponseReturnValue:
 def set_phone(target: str) -> ResponseReturnValue:
     """How the person at `target` (E.164, sip:..., client:..., or `default`) answers."""
     phone: Phone = _json(Phone)
-    local = world()
-    with local.lock:
-        if target == "default":
-            local.default_phone = phone
-        else:
-            local.phones[target] = phone
+    world().set_phone(target, phone)
     return jsonify(phone.model_dump())
 
 
 @bp.delete("/phones/<path:target>")
 def reset_phone(target: str) -> ResponseReturnValue:
-    local = world()
-    with local.lock:
-        if target == "default":
-            local.default_phone = Phone()
-        local.phones.pop(target, None)
+    world().set_phone(target, None)
     return "", 204
 
 

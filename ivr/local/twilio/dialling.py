@@ -94,8 +94,9 @@ def ring_outbound(run: Runner) -> bool:
         run.finish(outcome)
         return False
     run.answer()
-    if phone.talk is not None and call.hangup_at is not None:
-        call.hangup_at, call.hangup_by = min(call.hangup_at, run.now() + phone.talk), "talk"
+    talk = world.talk_time(call)
+    if talk is not None and call.hangup_at is not None:
+        call.hangup_at, call.hangup_by = min(call.hangup_at, run.now() + talk), "talk"
     run.status_event("answered")
     run.emit("answered", to=call.to)
     return True
@@ -198,9 +199,9 @@ def _connect(run: Runner, winner: tuple[Call, Target, Runner],
         if other is not leg and not other.is_final:
             other_run.finish("canceled")
     legrun.answer()
-    phone = leg.phone or Phone()
-    if phone.talk is not None:
-        leg.hangup_at, leg.hangup_by = run.now() + phone.talk, "talk"
+    talk = run.world.talk_time(leg)
+    if talk is not None:
+        leg.hangup_at, leg.hangup_by = run.now() + talk, "talk"
     legrun.status_event("answered")
     legrun.emit("answered", to=leg.to)
     target: Next | None = Next(noun.url, noun.method, {}, "whisper") if noun.url else None

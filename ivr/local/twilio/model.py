@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ivr.local.twilio.talk import Talkers
 
 FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 DEFAULT_MAX_SIZE = 1000  # Twilio's default queue size
@@ -49,10 +51,20 @@ class Phone(BaseModel):
     answer: Literal["answer", "busy", "no-answer", "failed"] = "answer"
     ring: float = Field(default=2.0, ge=0, le=3600)
     talk: float | None = Field(default=20.0, ge=0, le=14400)  # None: until hung up by API
+    # 0: every call lasts `talk`; else each lasts a lognormal draw of mean `talk` and this
+    # coefficient of variation, from the phone's generator seeded with `seed` (None: unseeded)
+    talk_cv: float = Field(default=0.0, ge=0, le=10)
+    seed: int | None = Field(default=None, ge=0)
     keys: list[str] = Field(default_factory=list, max_length=100)  # one per <Gather>
     # what becomes of an SMS sent to it: its last status callback (failed: Twilio refused to
     # send it on, undelivered: the carrier could not deliver it)
     sms: Literal["delivered", "undelivered", "failed"] = "delivered"
+
+    @model_validator(mode="after")
+    def _spread_needs_a_mean(self) -> Phone:
+        if self.talk_cv and not self.talk:
+            raise ValueError("talk_cv needs a talk time above 0 (the mean of the draws)")
+        return self
 
 
 # -- interrupts: raised in a call's thread when something outside changes its course --------
@@ -242,6 +254,7 @@ class World:
         self.queues: dict[str, Queue] = {}
         self.phones: dict[str, Phone] = {}
         self.default_phone = Phone()
+        self.talkers = Talkers()
         self.dialled: Counter[str] = Counter()
         self.recordings: dict[str, float] = {}
         self.messages: dict[str, Message] = {}  # SMS, in the order made (dicts keep it)
@@ -276,6 +289,26 @@ class World:
     def phone(self, target: str) -> Phone:
         with self.lock:
             return self.phones.get(target, self.default_phone)
+
+    def set_phone(self, target: str, phone: Phone | None) -> None:
+        """How the person at `target` (or `default`) answers from now on; None: as the
+        default phone does (the default phone itself: as a new one)."""
+        with self.lock:
+            if target == "default":
+                self.default_phone = phone or Phone()
+            elif phone is None:
+                self.phones.pop(target, None)
+            else:
+                self.phones[target] = phone
+            self.talkers.reset(target, (phone or Phone()).seed)
+
+    def talk_time(self, call: Call) -> float | None:
+        """Simulated seconds the person `call` reached talks before hanging up (None: until
+        hung up through the API): their phone's `talk`, or a draw around it."""
+        with self.lock:
+            key = call.to if call.to in self.phones else "default"
+            phone = call.phone or self.phones.get(call.to, self.default_phone)
+            return self.talkers.talk(key, phone.talk, phone.talk_cv, phone.seed)
 
     def add_message(self, message: Message) -> Message:
         """Keep an SMS (the last KEEP_ENDED of them)."""

@@ -38,7 +38,8 @@ def test_phone_behaviours_are_kept_per_target_and_by_default(device):
     listed = requests.get(device.base_url + "/_local/phones", timeout=5).json()
     assert listed["default"]["answer"] == "busy"
     assert listed["phones"]["sip:agent@pbx.example"] == {
-        "answer": "answer", "ring": 4.0, "talk": None, "keys": [], "sms": "delivered"}
+        "answer": "answer", "ring": 4.0, "talk": None, "talk_cv": 0.0, "seed": None, "keys": [],
+        "sms": "delivered"}
 
 
 def test_connections_are_kept_alive_between_requests(local):
