@@ -41,7 +41,7 @@ from itertools import product
 from typing import Any
 
 from ivr.local.twilio.talk import lognormal
-from ivr.waits import Said, Snapshot, estimate_wait, steady
+from ivr.waits import Said, Snapshot, estimate_wait, patience, steady
 
 KEEP = 200  # handle times kept per queue, as ivr/core/lua/routing.lua keeps them
 PREDICTORS = ("naive", "queue_length", "head_of_line", "last_to_enter", "residual", "said")
@@ -105,11 +105,9 @@ def simulate(p: Params) -> dict[str, Any]:
         position = waiting.index(caller) + 1
         busy = [now - t for t in talking if t is not None]
         times = list(handled)
-        hung_up = sum(1 for _, gone in outcomes if gone)
-        # exponential patience, estimated as a live queue would: time at risk / hang-ups
-        patience = sum(w for w, _ in outcomes) / hung_up if hung_up else 0.0
+        # exponential patience, estimated as a live queue does: time at risk / hang-ups
         snapshot = Snapshot(position=position, staffed=p.agents, available=p.agents - len(busy),
-                            busy_elapsed=busy, handle_times=times, patience=patience)
+                            busy_elapsed=busy, handle_times=times, patience=patience(outcomes))
         residual = estimate_wait(snapshot)
         if residual is None:
             return

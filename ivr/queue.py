@@ -25,6 +25,7 @@ ENTRY_KEY = "ivr:q:e:{}"
 LINE_KEY = "ivr:q:line:{}"
 PENDING_KEY = "ivr:q:pending"
 HANDLED_KEY = "ivr:q:handled:{}"
+LEFT_KEY = "ivr:q:left:{}"
 FINISHED_KEY = "ivr:q:finished"
 PRIORITY_STEP = 10**13  # above any epoch in ms: the priority rank dominates the arrival time
 RESERVE_GRACE = 30  # seconds for the call to be taken out of Twilio's queue (REST retries)
@@ -196,6 +197,7 @@ if state == 'waiting' then
   if reason and reason ~= '' then
     redis.call('ZREM', LINE .. queue, entry)
     redis.call('HSET', key, 'state', 'overflow', 'reason', reason)
+    note_left(entry, now, false)
     return {'overflow', reason}
   end
   match(queue, skill, tonumber(ARGV[8]), now, grace, out)
@@ -216,7 +218,8 @@ end
 local said = redis.call('HMGET', key, 'said', 'said_pos', 'said_staffed')
 return {state, reason or '', rank or -1, redis.call('ZCARD', LINE .. queue),
         redis.call('SCARD', STAFFED .. skill), redis.call('ZCARD', AVAIL .. skill),
-        remind, out, busy, redis.call('LRANGE', HANDLED .. queue, 0, -1), said}
+        remind, out, busy, redis.call('LRANGE', HANDLED .. queue, 0, -1), said,
+        redis.call('LRANGE', LEFT .. queue, 0, -1)}
 """)
 
 
@@ -236,7 +239,7 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
     seconds, spread = None, None
     if position is not None:
         known = snapshot(position, staffed, available, [int(v) / 1000 for v in raw[8]],
-                         [int(v) for v in raw[9]])
+                         [int(v) for v in raw[9]], raw[11])
         seconds = estimate_wait(known)
         if seconds is not None:
             said, said_pos, said_staffed = raw[10]
@@ -259,29 +262,41 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
 
 
 def snapshot(position: int, staffed: int, available: int, busy_elapsed: Sequence[float],
-             handled: Sequence[int]) -> Snapshot:
-    """The estimator's snapshot from what is stored: handle times come newest first."""
+             handled: Sequence[int], left: Iterable[Any] = ()) -> Snapshot:
+    """The estimator's snapshot from what is stored: handle times come newest first, `left`
+    is the queue's record of callers who left the line (`left_line`)."""
     return Snapshot(position=position, staffed=staffed, available=available,
                     busy_elapsed=list(busy_elapsed),
-                    handle_times=[float(h) for h in reversed(handled)])
+                    handle_times=[float(h) for h in reversed(handled)],
+                    patience=waits.patience(_parse_left(left)))
+
+
+def _parse_left(raw: Iterable[Any]) -> list[tuple[float, bool]]:
+    """"<ms waited>:<1|0>" items as (seconds waited, hung up)."""
+    out = []
+    for item in raw:
+        waited, _, gone = text_of(item).partition(":")
+        out.append((int(waited) / 1000, gone == "1"))
+    return out
 
 
 _HOLD = Script("""
-local key = E .. ARGV[1]
+local key, now = E .. ARGV[1], tonumber(ARGV[2])
 local state = redis.call('HGET', key, 'state')
 if state == 'joining' or state == 'waiting' then
   redis.call('HSET', key, 'state', 'held')
+  note_left(ARGV[1], now, false)
   return 'held'
 end
 return state or ''
 """)
 
 
-def hold(r: redis.Redis, entry: str) -> str:
+def hold(r: redis.Redis, entry: str, now: datetime) -> str:
     """A waiting caller pressed the callback key: their place in the line is kept for their
     callback (`held`, routed to nobody) until it is made, or they hang up. Returns the new
     state; a caller already being put through to an agent stays as they are."""
-    return text_of(_HOLD(r, entry))
+    return text_of(_HOLD(r, entry, ms(now)))
 
 
 def fetch_state(pipe: redis.client.Pipeline, entry: str) -> None:
@@ -322,6 +337,7 @@ if state == 'bridged' then return 1 end
 if state ~= 'reserved' and state ~= 'connecting' then return 0 end
 redis.call('HSET', key, 'state', 'bridged', 'answered', now)
 redis.call('ZREM', PENDING, entry)
+note_left(entry, now, false)
 local agent_state, agent_entry = unpack(redis.call('HMGET', A .. agent, 'state', 'entry'))
 if agent_state == 'ringing' and agent_entry == entry then
   redis.call('HSET', A .. agent, 'state', 'busy', 'since', now)
@@ -354,6 +370,7 @@ if state == 'bridged' then
 end
 if state ~= 'reserved' and state ~= 'connecting' then return {'stale', out} end
 if status == 'canceled' then
+  note_left(entry, now, true)
   finish(entry, 'abandoned', now)
   free_agent(agent, entry, now)
   return {'abandoned', route_all(8, now, grace)}
@@ -391,6 +408,10 @@ if state == 'bridged' then
 elseif state == 'overflow' then
   finish(entry, 'overflow', now)
 else
+  if outcome == 'abandoned' and (state == 'joining' or state == 'waiting' or state == 'reserved'
+                                 or state == 'connecting') then
+    note_left(entry, now, true)
+  end
   finish(entry, outcome, now)
   free_agent(agent, entry, now)
 end
@@ -466,6 +487,11 @@ def oldest_wait(r: redis.Redis, queue: str, now: datetime) -> int:
 
 def handle_times(r: redis.Redis, queue: str) -> list[int]:
     return [int(v) for v in r.lrange(HANDLED_KEY.format(queue), 0, -1)]
+
+
+def left_line(r: redis.Redis, queue: str) -> list[str]:
+    """The recent callers who left a queue's line, newest first, as stored (for `snapshot`)."""
+    return [text_of(v) for v in r.lrange(LEFT_KEY.format(queue), 0, -1)]
 
 
 def in_progress(r: redis.Redis) -> list[Entry]:

@@ -7,25 +7,32 @@ The predictor is the queue-length predictor refined with the busy agents' residu
 (Ibrahim & Whitt, 2009): a caller at position k, with a available agents, is answered at the
 (k - a)-th departure among the agents serving the queue. Each busy agent's next departure is
 drawn from the recent handle times that are longer than what they have talked already; after
-it, the agent serves the next caller ahead. The estimate is the time t at which the expected
-number of departures reaches k - a - 0.3 (near the median of that departure's time):
+it, the agent serves the next caller ahead. With the departures by t
 
-    D(t) = sum over agents i of  P(R_i <= t) + E[(t - R_i)+] / E[S]
+    D(t) = sum over agents i of  1{R_i <= t} + N_i((t - R_i)+)
 
-with R_i the residual of agent i (empirical, conditioned on their elapsed talk time) and
-S a handle time. The first term is the agent's own call ending; the second the callers they
-serve after it, at the long-run rate of one per mean handle time.
+(R_i the residual of agent i, empirical and conditioned on their talk so far; N_i a renewal
+count of one caller per mean handle time), the estimate is, for regular calls (cv < 0.75),
+the time at which E[D(t)] reaches k - a - 0.3, near the median of the wait. For calls of
+wider spread the wait's distribution is skewed and wide: D(t) is taken as normal with its mean
+and variance, and the estimate is the figure with the best chance of being right (±30% or
+±60 s), below the median (measured: bench/wait_accuracy.py, docs/waits.md).
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 _PRECISION = 1.0  # seconds: the bisection stops there (nobody hears seconds)
 _MEDIAN_SHIFT = 0.3  # departures: a Poisson count of mean k - 0.3 reaches k half the time
+# handle times' cv from which the figure most likely right replaces the median: measured
+# better at cv 1 and 1.5, worse at 0.5 (the normal count is too coarse for near-regular calls)
+_WIDE_CV = 0.75
+_STEPS = 16  # figures tried between the wait's 10th and 90th percentiles
 
 
 @dataclass(frozen=True)
@@ -65,14 +72,19 @@ def estimate_wait(snapshot: Snapshot) -> float | None:
     # departures of the agents: available ones take the callers ahead first (elapsed 0 too)
     elapsed += [0.0] * min(max(0, s.available), s.staffed)
     elapsed = elapsed[: s.staffed]
-
-    def departures(t: float) -> float:
-        return share * sum(model.departures(e, t) for e in elapsed)
+    if model.cv2 >= _WIDE_CV ** 2:
+        return round(_best_guess(_Departures(model, elapsed, share, needed, s.patience)), 1)
 
     def short(t: float) -> bool:
-        return departures(t) < _ahead(needed, t, s.patience)
+        expected = share * sum(model.moments(e, t)[0] for e in elapsed)
+        return expected < _ahead(needed, t, s.patience) - _MEDIAN_SHIFT
 
-    low, high = 0.0, max(model.mean, 1.0)
+    return round(_first(short, model.mean), 1)
+
+
+def _first(short: Callable[[float], bool], scale: float) -> float:
+    """The first second at which `short` turns false (it is false from there on)."""
+    low, high = 0.0, max(scale, 1.0)
     while short(high):
         high *= 2
     while high - low > _PRECISION:
@@ -81,19 +93,79 @@ def estimate_wait(snapshot: Snapshot) -> float | None:
             low = mid
         else:
             high = mid
-    return round(high, 1)
+    return high
 
 
 def _ahead(needed: int, t: float, patience: float) -> float:
-    """Departures the caller needs by `t`: the callers ahead who are still there, and theirs.
+    """Callers ahead (and the caller) still there at `t`, each needing a departure.
 
     With exponential patience, a caller ahead who would wait about half of `t` is still
     waiting with probability exp(-t / 2 / patience).
     """
-    still = needed if patience <= 0 else 1 + (needed - 1) * math.exp(-t / 2 / patience)
-    # the median of the needed-th departure, not its mean: the ±30% a caller judges us by is
-    # met more often there when handle times are skewed (measured: bench/wait_accuracy.py)
-    return still - _MEDIAN_SHIFT
+    return needed if patience <= 0 else 1 + (needed - 1) * math.exp(-t / 2 / patience)
+
+
+def patience(left: Iterable[tuple[float, bool]]) -> float:
+    """Mean patience (s) of exponential abandonment, from the callers who left the line lately
+    (seconds waited, whether they hung up): time at risk over hang-ups; 0 when nobody did."""
+    waited = hung_up = 0.0
+    for seconds, gone in left:
+        waited += max(0.0, seconds)
+        hung_up += 1 if gone else 0
+    return waited / hung_up if hung_up else 0.0
+
+
+def right(guess: float) -> tuple[float, float]:
+    """The waits for which `guess` is right: within 30% or 60 s of them."""
+    return min(guess - 60, guess / 1.3), max(guess + 60, guess / 0.7)
+
+
+class _Departures:
+    """The chance that the caller has been answered by `t`: P(departures by t >= needed).
+
+    The departure count, a sum over independent agents, is taken as normal with the exact
+    mean and variance of the model (each agent's residual, then a renewal count at the
+    handle times' cv); the variance is what widens the wait's distribution when calls vary.
+    """
+
+    def __init__(self, model: _Service, elapsed: list[float], share: float, needed: int,
+                 patience: float) -> None:
+        self.model, self.elapsed, self.share = model, elapsed, share
+        self.needed, self.patience = needed, patience
+
+    def cdf(self, t: float) -> float:
+        if t <= 0:
+            return 0.0
+        mean = var = 0.0
+        for e in self.elapsed:
+            m, v = self.model.moments(e, t)
+            mean, var = mean + m, var + v
+        # each departure goes to this queue with probability `share` (a thinned count)
+        mean, var = self.share * mean, self.share ** 2 * var + self.share * (1 - self.share) * mean
+        gap = mean - _ahead(self.needed, t, self.patience) + 0.5  # continuity correction
+        if var <= 1e-9:
+            return 1.0 if gap >= 0 else 0.0
+        return 0.5 * math.erfc(-gap / math.sqrt(2 * var))
+
+    def quantile(self, q: float) -> float:
+        return _first(lambda t: self.cdf(t) < q, self.model.mean)
+
+
+def _best_guess(wait: _Departures) -> float:
+    """The figure most likely to be right (±30% or ±60 s) for a wait of that distribution.
+
+    Between its 10th and 90th percentiles; where several figures are about as likely, the
+    middle of them (a narrow distribution makes a plateau, whose edge would be a poor bet).
+    """
+    low, high = max(wait.quantile(0.1), 1.0), max(wait.quantile(0.9), 2.0)
+    scan = []
+    for i in range(_STEPS + 1):
+        guess = low * (high / low) ** (i / _STEPS)
+        below, above = right(guess)
+        scan.append((wait.cdf(above) - wait.cdf(below), guess))
+    top = max(chance for chance, _ in scan)
+    near = [guess for chance, guess in scan if chance >= top - 0.01]
+    return math.sqrt(near[0] * near[-1])
 
 
 class _Service:
@@ -102,23 +174,37 @@ class _Service:
     def __init__(self, handle_times: list[float]) -> None:
         self.times = sorted(max(0.0, float(h)) for h in handle_times)
         self.sums = [0.0, *accumulate(self.times)]
-        self.mean = max(self.sums[-1] / len(self.times), 1.0)
+        self.squares = [0.0, *accumulate(h * h for h in self.times)]
+        n = len(self.times)
+        self.mean = max(self.sums[-1] / n, 1.0)
+        self.cv2 = max(0.0, self.squares[-1] / n - (self.sums[-1] / n) ** 2) / self.mean ** 2
 
-    def departures(self, elapsed: float, t: float) -> float:
-        """Expected departures by `t` of an agent who has talked `elapsed` seconds."""
-        times, sums = self.times, self.sums
+    def moments(self, elapsed: float, t: float) -> tuple[float, float]:
+        """Mean and variance of the departures by `t` of an agent who has talked `elapsed` s.
+
+        Their call ends after a residual R (the recent calls longer than `elapsed`); then they
+        answer one caller per mean handle time, a renewal count of mean (t - R)+ / mean and
+        variance cv^2 times that.
+        """
+        times, sums, squares, mean = self.times, self.sums, self.squares, self.mean
         n = len(times)
         start = bisect_right(times, elapsed)
         longer = n - start
         if longer == 0:
             # talking longer than any recent call: the residual is taken as half a mean call
-            residual = self.mean / 2
-            return (1.0 if t >= residual else 0.0) + max(0.0, t - residual) / self.mean
+            after = t - mean / 2
+            return (0.0, 0.0) if after < 0 else (1.0 + after / mean, self.cv2 * after / mean)
         end = bisect_right(times, elapsed + t)
-        ended = end - start
-        # E[(t - R)+] over the calls that end within t: sum of (elapsed + t - h)
-        slack = (elapsed + t) * ended - (sums[end] - sums[start])
-        return (ended + slack / self.mean) / longer
+        ended, until = end - start, elapsed + t
+        # over the calls that end within t, sums of (t - R) = (until - h) and of its square
+        total = sums[end] - sums[start]
+        slack = (until * ended - total) / longer
+        squared = until * until * ended - 2 * until * total + squares[end] - squares[start]
+        slack2 = squared / longer
+        p = ended / longer
+        expected = p + slack / mean
+        second = p + 2 * slack / mean + slack2 / mean ** 2
+        return expected, max(0.0, second - expected ** 2) + self.cv2 * slack / mean
 
 
 # -- what the caller hears -------------------------------------------------------------------

@@ -51,7 +51,7 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
             "estimate": _estimate(queue.snapshot(
                 size + 1, staffed, states.get("available", 0),
                 [(now - p.since).total_seconds() for p in staff if p.state == "busy" and p.since],
-                handled)),
+                handled, queue.left_line(r, rules.queue))),
             "today": {
                 "offered": stats.get("offered", 0), "answered": answered,
                 "abandoned": stats.get("abandoned", 0), "overflow": stats.get("overflow", 0),

@@ -69,7 +69,7 @@ class QueueCalls:
             call.response.play(DEFAULT_MUSIC)
             return _twiml(call.response)
         if (config.callback_prompt and params.get("Digits") == config.callback_key
-                and queue.hold(self.redis, call.sid) == "held"):
+                and queue.hold(self.redis, call.sid, self.clock.now()) == "held"):
             log.info("call %s leaves queue %s to ask for a callback", call.sid, name)
             call.response.leave()  # Twilio then posts QueueResult=leave to the Enqueue node
             return _twiml(call.response)

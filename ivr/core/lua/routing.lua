@@ -11,6 +11,8 @@
 --   ivr:q:pending            zset   entries reserved or ringing an agent, by deadline (ms)
 --   ivr:q:seq                int    reservation ids
 --   ivr:q:handled:<queue>    list   recent handle times (s), newest first, for wait estimates
+--   ivr:q:left:<queue>       list   the recent callers who left the line, newest first:
+--                                   "<ms waited>:<1 hung up | 0 answered or sent on>"
 --   ivr:q:finished           list   entries done, not yet written as call records
 --   ivr:agent:<id>           hash   an agent: roster fields and presence
 --   ivr:agents:avail:<skill> zset   available agents of a skill, by idle-since (ms)
@@ -37,6 +39,8 @@ local STAFFED = 'ivr:agents:staffed:'
 local WRAPUP = 'ivr:agents:wrapup'
 local FINISHED = 'ivr:q:finished'
 local HANDLED_KEEP = 200
+local LEFT = 'ivr:q:left:'
+local LEFT_KEEP = 200
 local SCAN = 50
 
 local function split(text)
@@ -140,6 +144,17 @@ local function finish(entry, outcome, now)
   redis.call('ZREM', PENDING, entry)
   redis.call('HSET', key, 'state', 'done', 'outcome', outcome, 'left', now)
   redis.call('RPUSH', FINISHED, entry)
+end
+
+-- a caller leaves the line: answered, sent on (overflow, callback) or hung up (`gone`); their
+-- patience is estimated from these (ivr/waits.py). Callbacks and simulated calls never hang up.
+local function note_left(entry, now, gone)
+  local kind, trial, queue, enq = unpack(redis.call('HMGET', E .. entry, 'kind', 'trial', 'queue',
+                                                    'enq'))
+  if kind == 'callback' or trial == '1' or not queue or not enq then return end
+  local waited = math.max(0, now - tonumber(enq))
+  redis.call('LPUSH', LEFT .. queue, string.format('%d:%d', waited, gone and 1 or 0))
+  redis.call('LTRIM', LEFT .. queue, 0, LEFT_KEEP - 1)
 end
 
 -- reservations past their deadline (a web process or worker died, Twilio never came back)

@@ -121,7 +121,7 @@ def test_a_caller_who_pressed_the_callback_key_hands_their_place_over(r):
     add_agent(r, "ana", state="break")
     for n in range(1, 4):
         join(r, f"CA{n}", NOW + timedelta(seconds=n))
-    assert queue.hold(r, "CA2") == "held"
+    assert queue.hold(r, "CA2", NOW + timedelta(minutes=4)) == "held"
     outcome = request(r, ask(from_entry="CA2"), at=NOW + timedelta(minutes=5),
                       score=PRIORITY_STEP * 9)
     assert outcome.state == "due"
@@ -143,7 +143,7 @@ def test_a_caller_sent_to_overflow_keeps_their_place_too(r):
 def test_a_held_caller_who_hangs_up_leaves_the_line(r):
     add_agent(r, "ana", state="break")
     join(r, "CA1")
-    queue.hold(r, "CA1")
+    queue.hold(r, "CA1", NOW)
     queue.ended(r, "CA1", NOW, "abandoned", SUPPORT, [SUPPORT])
     assert queue.size(r, "technical_support") == 0
     assert state(r, "CA1") == "done"
@@ -154,7 +154,7 @@ def test_held_callers_are_routed_to_nobody(r):
     join(r, "CA1")
     join(r, "CA2", NOW + timedelta(seconds=1))
     queue.wait(r, SUPPORT, "CA2", NOW)  # waiting now
-    queue.hold(r, "CA1")
+    queue.hold(r, "CA1", NOW)
     held = queue.route(r, NOW, [SUPPORT])
     assert held == ()
     add_agent(r, "bob", state="available")
