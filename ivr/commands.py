@@ -1,17 +1,29 @@
 """What the command groups share, the `ivr` command's own and the packages' (`ivr maintenance`,
-`ivr callbacks`): who an action is recorded under, and how a CSV import reports."""
+`ivr callbacks`): time options, who an action is recorded under, and how a CSV import reports."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ivr.core.exceptions import ImportRowsError
+from ivr.core.clock import parse_instant
+from ivr.core.exceptions import ClockError, ImportRowsError
 from ivr.people import users
 from ivr.services.hotline import Hotline
+
+
+def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """An `--at`-like option's ISO 8601 instant with its offset; a bad one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ClockError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def as_option(command: Any) -> Any:

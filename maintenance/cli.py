@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from ivr.commands import acting, as_option, import_file
-from ivr.core.clock import Clock, parse_instant
-from ivr.core.exceptions import ClockError, IvrError
-from ivr.core.settings import load_settings
-from ivr.services.hotline import Hotline
+from ivr.commands import acting, as_option, import_file, instant
+from ivr.core.clock import Clock
+from ivr.core.exceptions import IvrError
+from ivr.services.hotline import Hotline, for_command
 from maintenance import actions, orders
 
 
-def _service(at: str | None = None) -> Hotline:
-    try:
-        clock = Clock(parse_instant(at)) if at else None
-        service = Hotline(load_settings(), clock=clock)
-        service.redis.ping()
-        service.prepare()
-        return service
-    except ClockError as exc:
-        raise click.BadParameter(str(exc), param_hint="--at") from None
-    except IvrError as exc:
-        raise click.ClickException(str(exc)) from None
+def _service(at: datetime | None = None) -> Hotline:
+    return for_command(Clock(at) if at else None)
 
 
 @click.group()
@@ -36,9 +27,10 @@ def maintenance() -> None:
 
 @maintenance.command("list")
 @click.option("--agency", help="One agency's worklist (default: every agency).")
-@click.option("--at", help="Judge 'overdue' at this instant (ISO 8601 with offset).")
+@click.option("--at", callback=instant,
+              help="Judge 'overdue' at this instant (ISO 8601 with offset).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document.")
-def maintenance_list(agency: str | None, at: str | None, as_json: bool) -> None:
+def maintenance_list(agency: str | None, at: datetime | None, as_json: bool) -> None:
     """Follow-ups, overdue first, then by due date; renewed and lost ones last."""
     service = _service(at)
     try:
@@ -58,8 +50,9 @@ def maintenance_list(agency: str | None, at: str | None, as_json: bool) -> None:
 
 
 @maintenance.command("build")
-@click.option("--at", help="Build as on this instant (ISO 8601 with offset); default: now.")
-def maintenance_build(at: str | None) -> None:
+@click.option("--at", callback=instant,
+              help="Build as on this instant (ISO 8601 with offset); default: now.")
+def maintenance_build(at: datetime | None) -> None:
     """Add today's follow-ups to the worklists now (the daily job does it every morning)."""
     done = actions.build(_service(at))
     click.echo(f"{done['due']} follow-up(s) due, {done['created']} new")

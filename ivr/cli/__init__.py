@@ -24,14 +24,13 @@ from ivr.cli.common import (
     AnswersInOrder,
     Commands,
     hotline,
-    instant,
     phone_keys,
     spoken_words,
 )
 from ivr.cli.flow import flow
 from ivr.cli.hours import announce, hours
 from ivr.cli.users import users
-from ivr.commands import acting, as_option, import_file
+from ivr.commands import acting, as_option, import_file, instant
 from ivr.core.clock import Clock
 from ivr.local.twilio.command import twilio_local
 from maintenance.cli import maintenance

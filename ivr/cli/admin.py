@@ -9,8 +9,8 @@ from datetime import datetime
 
 import click
 
-from ivr.cli.common import hotline, instant
-from ivr.commands import acting, as_option
+from ivr.cli.common import hotline
+from ivr.commands import acting, as_option, instant
 
 
 @click.group()

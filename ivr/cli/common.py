@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
 from typing import Any
 
 import click
 import redis
 
-from ivr.core.clock import Clock, parse_instant
-from ivr.core.exceptions import ClockError, IvrError
+from ivr.core.clock import Clock
+from ivr.core.exceptions import IvrError
 from ivr.local import utterance
 from ivr.services.hotline import Hotline, for_command
-
-
-def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except ClockError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def phone_keys(ctx: click.Context, param: click.Parameter,

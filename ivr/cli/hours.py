@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from ivr.cli.common import hotline, instant
-from ivr.commands import acting, as_option
+from ivr.cli.common import hotline
+from ivr.commands import acting, as_option, instant
 from ivr.core.exceptions import IvrError
 
 
