@@ -9,20 +9,13 @@ from datetime import datetime
 import click
 
 from callbacks import store
+from callbacks.policy import refusal
 from callbacks.scheduling import ask_for, cancel, describe
 from ivr.core.clock import Clock, parse_instant
 from ivr.core.exceptions import ClockError, IvrError
 from ivr.people import users
 from ivr.services.hotline import Hotline, for_command
-
-REFUSALS = {
-    "invalid": "not a valid phone number", "country": "a country callbacks do not call",
-    "own": "the hotline's own number", "too_many": "too many callbacks for it today",
-    "premium_rate": "a premium-rate number", "shared_cost": "a shared-cost number",
-    "personal": "a personal number", "uan": "a universal access number",
-    "voicemail": "a voicemail access number", "not_voice": "not a voice line",
-    "unknown_type": "a number of an unknown kind",
-}
+from sms.notify import confirm_bookings
 
 
 def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -33,10 +26,13 @@ def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> da
 
 
 def hotline(clock: Clock | None = None) -> Hotline:
+    """The service, its bookings confirmed by SMS as the app's are."""
     try:
-        return for_command(clock)
+        service = for_command(clock)
     except IvrError as exc:
         raise click.ClickException(str(exc)) from None
+    confirm_bookings(service)
+    return service
 
 
 def acting(service: Hotline, by: str) -> str:
@@ -70,7 +66,7 @@ def callbacks_request(client_id: str, number: str, at: datetime | None, as_json:
         if as_json:
             click.echo(json.dumps({"refused": reason}))
         else:
-            click.echo(f"refused: {number!r} is {REFUSALS.get(reason, reason)}", err=True)
+            click.echo(f"refused: {refusal(number, reason)}", err=True)
         sys.exit(1)
     found = {"id": outcome.id, "state": outcome.state, "number": outcome.number,
              "due": outcome.due.isoformat(timespec="seconds") if outcome.due else None}
