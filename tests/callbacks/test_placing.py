@@ -85,7 +85,9 @@ def test_the_same_reservation_dispatched_twice_dials_once(line):
     _, held = service.change_presence("sophie", "available")
     run_jobs(service)
     service.dispatch(held)  # the same reservation again, once the first job has dialled
-    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
+    # each booking's SMS confirmation, then the one placer job
+    assert [job.id for job in job_queues(service)[0].jobs] == \
+        ["sms-1", "sms-2", "sms-3", "cb-place-1-1"]
     run_jobs(service)
     eventually(lambda: state_of(service) == "completed")
     assert dialled(device) == 1
@@ -168,7 +170,9 @@ def three_due(service: Any, device: LocalTwilio) -> None:
         assert ask_for(service, number, client_id=None, source="cli").state == "due"
     for agent in ("sophie", "marc", "lea"):
         service.change_presence(agent, "available")
-    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
+    # each booking's SMS confirmation, then the one placer job
+    assert [job.id for job in job_queues(service)[0].jobs] == \
+        ["sms-1", "sms-2", "sms-3", "cb-place-1-1"]
 
 
 def test_a_batch_of_callbacks_is_dialled_by_one_job_each_client_once(line):
@@ -213,7 +217,9 @@ def test_callbacks_left_ready_by_a_lost_placer_job_go_to_a_new_one(line):
     assert job_queues(service)[0].count == 0  # not late yet
     service.clock.advance(timedelta(seconds=11))
     sweep_once(service)
-    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
+    # each booking's SMS confirmation, then the one placer job
+    assert [job.id for job in job_queues(service)[0].jobs] == \
+        ["sms-1", "sms-2", "sms-3", "cb-place-1-1"]
     run_jobs(service)
     eventually(lambda: state_of(service) == "completed")
     assert dialled(device) == 1
