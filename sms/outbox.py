@@ -74,6 +74,15 @@ def recent(r: redis.Redis, limit: int = 50) -> list[dict[str, str]]:
     return found[:limit]
 
 
+def summary(record: dict[str, str]) -> dict[str, str]:
+    """An SMS as people are shown it (pages, `ivr sms sent`): its number masked, no body, its
+    status as Twilio last said it (else where our sending got)."""
+    return {"id": record.get("id", ""), "created": record.get("created", ""),
+            "to": mask(record.get("to")), "kind": record.get("kind", ""),
+            "status": record.get("status") or record.get("state", ""),
+            "error": record.get("error", "")}
+
+
 def deliver_job(out_id: str) -> str:
     """The RQ job: send the SMS `out_id` (retried by RQ while Twilio may come back)."""
     job = get_current_job()

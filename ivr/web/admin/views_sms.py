@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ivr.core.exceptions import ActionError
-from ivr.core.phones import mask
 from ivr.web.admin import act, bp, by, form_errors, service
 from ivr.web.admin.forms import SmsNumberForm
 from sms import optout, outbox
@@ -39,8 +38,7 @@ def sms_page() -> ResponseReturnValue:
     tz = s.settings.tz
     stopped = [(number, _when(entry.get("at"), tz), entry.get("by", ""))
                for number, entry in optout.stopped(s.redis, query).items()]
-    sent = [{**record, "when": _when(record.get("created"), tz), "to": mask(record.get("to")),
-             "status": record.get("status") or record.get("state", "")}
+    sent = [{**outbox.summary(record), "when": _when(record.get("created"), tz)}
             for record in outbox.recent(s.redis, SENT_SHOWN)]
     return render_template("admin/sms.html", form=form, start=SmsNumberForm(formdata=None),
                            stopped=stopped, query=query, sent=sent), status
