@@ -85,9 +85,7 @@ def test_the_same_reservation_dispatched_twice_dials_once(line):
     _, held = service.change_presence("sophie", "available")
     run_jobs(service)
     service.dispatch(held)  # the same reservation again, once the first job has dialled
-    # each booking's SMS confirmation, then the one placer job
-    assert [job.id for job in job_queues(service)[0].jobs] == \
-        ["sms-1", "sms-2", "sms-3", "cb-place-1-1"]
+    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
     run_jobs(service)
     eventually(lambda: state_of(service) == "completed")
     assert dialled(device) == 1
@@ -217,9 +215,7 @@ def test_callbacks_left_ready_by_a_lost_placer_job_go_to_a_new_one(line):
     assert job_queues(service)[0].count == 0  # not late yet
     service.clock.advance(timedelta(seconds=11))
     sweep_once(service)
-    # each booking's SMS confirmation, then the one placer job
-    assert [job.id for job in job_queues(service)[0].jobs] == \
-        ["sms-1", "sms-2", "sms-3", "cb-place-1-1"]
+    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
     run_jobs(service)
     eventually(lambda: state_of(service) == "completed")
     assert dialled(device) == 1
