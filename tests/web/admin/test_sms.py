@@ -62,7 +62,7 @@ def test_stopping_twice_or_allowing_a_number_not_stopped_says_so(admin, r):
     post(admin, "/admin/sms/start", MOBILE)
     post(admin, "/admin/sms/start", MOBILE)
     assert "SMS to +33612345678 are not stopped" in admin.get("/admin/sms").get_data(as_text=True)
-    assert len(audit.entries(r, action="sms.stop")) == len(audit.entries(r, action="sms.start")) == 1
+    assert [e["action"] for e in audit.entries(r, action="sms")] == ["sms.start", "sms.stop"]
 
 
 @pytest.mark.parametrize("path", ["/admin/sms", "/admin/sms/start"])
