@@ -11,7 +11,7 @@ the client's call ended.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,9 +51,6 @@ class CallbackCalls:
     def __init__(self, service: Parts) -> None:
         self.service = service
         self.redis = service.redis
-        # told of each callback the flow books (its id), e.g. to confirm it by SMS; what it
-        # raises is logged, never the caller's problem
-        self.on_booked: Callable[[str], object] | None = None
 
     # -- the flow asks for a callback ------------------------------------------------------
 
@@ -86,13 +83,6 @@ class CallbackCalls:
             log.error("call %s: callback not requested: %s", sid, exc)
             outcome = store.Outcome("refused", refused="invalid")
         store.remember_outcome(self.redis, sid, outcome)
-        if outcome.accepted and outcome.id and self.on_booked is not None \
-                and not self.service.trial:  # a simulated call texts nobody
-            try:
-                self.on_booked(outcome.id)
-            except Exception:  # noqa: BLE001 (a confirmation never breaks the call)
-                log.exception("call %s: callback %s booked, its confirmation failed", sid,
-                              outcome.id)
         log.info("call %s: callback %s for %s (%s)", sid, outcome.id or "-", mask(number),
                  outcome.status)
         back.redirect(f"{STEP_PATH}?{urlencode({**query, 'cb': outcome.id})}", method="POST")

@@ -9,34 +9,19 @@ from datetime import datetime
 import click
 
 from callbacks import store
+from callbacks.policy import refusal
 from callbacks.scheduling import ask_for, cancel, describe
-from ivr.core.clock import Clock, parse_instant
-from ivr.core.exceptions import ClockError
-from ivr.people import users
+from ivr.commands import acting, instant
+from ivr.core.clock import Clock
 from ivr.services.hotline import Hotline, for_command
-
-REFUSALS = {
-    "invalid": "not a valid phone number", "country": "a country callbacks do not call",
-    "own": "the hotline's own number", "too_many": "too many callbacks for it today",
-    "premium_rate": "a premium-rate number", "shared_cost": "a shared-cost number",
-    "personal": "a personal number", "uan": "a universal access number",
-    "voicemail": "a voicemail access number", "not_voice": "not a voice line",
-    "unknown_type": "a number of an unknown kind",
-}
+from sms.notify import confirm_bookings
 
 
-def instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    try:
-        return parse_instant(value) if value is not None else None
-    except ClockError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def acting(service: Hotline, by: str) -> str:
-    """`--as NAME` checked: a known user, or the system user."""
-    if by != users.SYSTEM_USER and users.get(service.redis, by) is None:
-        raise click.BadParameter(f"no user {by!r}", param_hint="--as")
-    return by
+def hotline(clock: Clock | None = None) -> Hotline:
+    """The service, its bookings confirmed by SMS as the app's are."""
+    service = for_command(clock)
+    confirm_bookings(service)
+    return service
 
 
 @click.group()
@@ -53,14 +38,14 @@ def callbacks() -> None:
 def callbacks_request(client_id: str, number: str, at: datetime | None, as_json: bool) -> None:
     """Ask for a callback as the flow would: due now in its queue when open, else at the next
     opening. A refused number exits with status 1."""
-    service = for_command(Clock(at) if at else None)
+    service = hotline(Clock(at) if at else None)
     outcome = ask_for(service, number, client_id=client_id, source="cli")
     if not outcome.accepted:
         reason = outcome.refused or "invalid"
         if as_json:
             click.echo(json.dumps({"refused": reason}))
         else:
-            click.echo(f"refused: {number!r} is {REFUSALS.get(reason, reason)}", err=True)
+            click.echo(f"refused: {refusal(number, reason)}", err=True)
         sys.exit(1)
     found = {"id": outcome.id, "state": outcome.state, "number": outcome.number,
              "due": outcome.due.isoformat(timespec="seconds") if outcome.due else None}
@@ -76,7 +61,7 @@ def callbacks_request(client_id: str, number: str, at: datetime | None, as_json:
 @click.option("--json", "as_json", is_flag=True)
 def callbacks_list(everything: bool, as_json: bool) -> None:
     """Pending callbacks (oldest first), then failed ones for agents to follow up."""
-    service = for_command()
+    service = hotline()
     found = [*store.pending(service.redis), *store.failed(service.redis)]
     if everything:
         found += store.finished(service.redis)
@@ -101,7 +86,7 @@ def callbacks_list(everything: bool, as_json: bool) -> None:
               help="User the action is recorded under in the audit log.")
 def callbacks_cancel(cb_id: str, by: str) -> None:
     """Cancel a pending callback (not while its client's phone rings)."""
-    service = for_command()
+    service = hotline()
     done, result = cancel(service, cb_id, acting(service, by))
     if done:
         click.echo(f"callback {cb_id} cancelled")

@@ -37,6 +37,21 @@ REFUSED_TYPES = {
 # reasons that all mean "this kind of number costs money or reaches no person"
 COSTLY = frozenset(REFUSED_TYPES.values())
 REASONS = frozenset({"invalid", "country", "own", "too_many", *COSTLY})
+# each refusal as a person reads it (the command line, the API, the console)
+REFUSALS = {
+    "invalid": "not a valid phone number", "country": "a country callbacks do not call",
+    "own": "the hotline's own number", "too_many": "too many callbacks for it today",
+    "premium_rate": "a premium-rate number", "shared_cost": "a shared-cost number",
+    "personal": "a personal number", "uan": "a universal access number",
+    "voicemail": "a voicemail access number", "not_voice": "not a voice line",
+    "unknown_type": "a number of an unknown kind", "not_mobile": "not a mobile number",
+}
+
+
+def refusal(number: str, reason: str | None) -> str:
+    """Why `number` is refused, in words: "'0899123456' is a premium-rate number"."""
+    reason = reason or "invalid"
+    return f"{number[:40]!r} is {REFUSALS.get(reason, reason)}"
 
 
 @dataclass(frozen=True)

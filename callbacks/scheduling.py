@@ -73,7 +73,8 @@ def ask(service: Parts, request: store.Request, now: datetime | None = None,
     """Ask for a callback as the flow would at `now` (the service's clock by default): due at
     once in its queue's line while open (and routed), else scheduled at the next opening
     (a worker gives it its RQ job: `make_wake_jobs`). The outcome's `due` is given in the
-    schedule's time zone. Two round trips to Redis."""
+    schedule's time zone. Every booking goes through here, so each is told to `on_booked`
+    (the flow's, an agent's, the API's, a command's). Two round trips to Redis."""
     flow = flow or service.flows.current()
     now = now or service.clock.now()
     schedule, status = opening(service, flow, request.schedule, now)
@@ -88,7 +89,20 @@ def ask(service: Parts, request: store.Request, now: datetime | None = None,
         outcome = replace(outcome, due=outcome.due.astimezone(schedule.tz))
     log.info("callback %s %s: %s", outcome.id or "-", outcome.status,
              outcome.state or outcome.refused)
+    if outcome.accepted and outcome.id and not (service.trial or request.trial):
+        booked(service, outcome.id)  # a simulated call's callback texts nobody
     return outcome
+
+
+def booked(service: Parts, cb_id: str) -> None:
+    """Tell the service of a callback just booked (`on_booked`: its SMS confirmation), whoever
+    booked it; what that raises is logged, never the booking's problem."""
+    if service.on_booked is None:
+        return
+    try:
+        service.on_booked(cb_id)
+    except Exception:  # noqa: BLE001 (a confirmation never breaks a booking)
+        log.exception("callback %s booked; its confirmation failed", cb_id)
 
 
 def job_queue(service: Parts) -> Queue:

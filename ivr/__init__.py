@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -49,8 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     service = Hotline(settings, clock=config.get("CLOCK"), trial=bool(config.get("TRIAL")))
     service.init_app(app)
-    # a callback booked by the flow is confirmed by SMS (sms sits above the service)
-    service.callbacks.on_booked = partial(notify.confirm_callback, service)
+    # every callback booked is confirmed by SMS (sms sits above the service)
+    notify.confirm_bookings(service)
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(routes.sms_bp)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from urllib.parse import urlencode
 
 from callbacks import store
@@ -24,6 +25,12 @@ from sms.outbox import queue_sms
 from sms.texts import render
 
 log = logging.getLogger(__name__)
+
+
+def confirm_bookings(service: Hotline) -> None:
+    """Confirm by SMS every callback `service` books from now on, whoever books it (the flow,
+    an agent, the API, `ivr callbacks request`): the one place it is decided."""
+    service.on_booked = partial(confirm_callback, service)
 
 
 def confirm_callback(service: Hotline, cb_id: str) -> str | None:

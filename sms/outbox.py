@@ -56,6 +56,33 @@ def get(r: redis.Redis, out_id: str) -> dict[str, str]:
     return found
 
 
+def recent(r: redis.Redis, limit: int = 50) -> list[dict[str, str]]:
+    """The latest SMS kept (30 days), newest first, each with its `id`."""
+    found: list[dict[str, str]] = []
+    high = int(r.get(SEQ_KEY) or 0)
+    while high > 0 and len(found) < limit:
+        ids = range(high, max(high - 100, 0), -1)
+        pipe = r.pipeline(transaction=False)
+        for out_id in ids:
+            pipe.hgetall(OUT_KEY.format(out_id))
+        batch = [{"id": str(out_id), **record}
+                 for out_id, record in zip(ids, pipe.execute(), strict=True) if record]
+        if not batch:  # records expire oldest first: none older is left
+            break
+        found += batch
+        high -= 100
+    return found[:limit]
+
+
+def summary(record: dict[str, str]) -> dict[str, str]:
+    """An SMS as people are shown it (pages, `ivr sms sent`): its number masked, no body, its
+    status as Twilio last said it (else where our sending got)."""
+    return {"id": record.get("id", ""), "created": record.get("created", ""),
+            "to": mask(record.get("to")), "kind": record.get("kind", ""),
+            "status": record.get("status") or record.get("state", ""),
+            "error": record.get("error", "")}
+
+
 def deliver_job(out_id: str) -> str:
     """The RQ job: send the SMS `out_id` (retried by RQ while Twilio may come back)."""
     job = get_current_job()

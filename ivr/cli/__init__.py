@@ -29,6 +29,7 @@ from ivr.cli.common import (
 )
 from ivr.cli.flow import flow
 from ivr.cli.hours import announce, hours
+from ivr.cli.sms import sms
 from ivr.cli.users import users
 from ivr.commands import acting, as_option, import_file, instant
 from ivr.core.clock import Clock
@@ -58,6 +59,7 @@ main.add_command(guard)
 main.add_command(audit)
 main.add_command(callbacks)
 main.add_command(maintenance)
+main.add_command(sms)
 
 
 # -- ivr call ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ passed; the Flask extension the web's requests find it in."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import redis
 from flask import Flask, current_app
@@ -48,6 +48,9 @@ class Hotline:
         # a trial service (the simulator in this process) runs calls that may wait in a
         # queue but are never routed to an agent
         self.trial = trial
+        # told of every callback booked, by the flow, an agent, the API or a command (its
+        # id): the SMS confirmation, set by what sits above the service (sms.notify)
+        self.on_booked: Callable[[str], object] | None = None
         self.callbacks = CallbackCalls(self)
         self.engine = Engine(self.redis, self.flows, self.clock, settings.call_ttl,
                              on_ended=self.queues.ended, trial=trial,

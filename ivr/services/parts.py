@@ -10,7 +10,7 @@ each job it performs (a forked job process, or the worker's own thread).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol
@@ -53,6 +53,8 @@ class Parts(Protocol):
     engine: Engine
     queues: QueueCalls
     trial: bool
+    # told of every callback booked (its id), whoever booked it: the SMS confirmation
+    on_booked: Callable[[str], object] | None
 
     @property
     def job_queue(self) -> Queue: ...

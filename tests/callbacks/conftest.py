@@ -28,8 +28,10 @@ def job_queues(service: Any) -> list[Queue]:
 
 
 def scheduled(service: Any) -> list[str]:
-    """Ids of the jobs RQ's scheduler holds for later."""
-    return [i for q in job_queues(service) for i in ScheduledJobRegistry(queue=q).get_job_ids()]
+    """Ids of the callbacks' jobs RQ's scheduler holds for later (not a booking's SMS
+    confirmation, retried later when no stand-in takes it: tests/sms/ follow those)."""
+    return [i for q in job_queues(service) for i in ScheduledJobRegistry(queue=q).get_job_ids()
+            if not i.startswith("sms-")]
 
 
 def run_jobs(service: Any, *, due: bool = False) -> None:

@@ -168,7 +168,9 @@ def three_due(service: Any, device: LocalTwilio) -> None:
         assert ask_for(service, number, client_id=None, source="cli").state == "due"
     for agent in ("sophie", "marc", "lea"):
         service.change_presence(agent, "available")
-    assert [job.id for job in job_queues(service)[0].jobs] == ["cb-place-1-1"]
+    # each booking's SMS confirmation, then the one placer job
+    assert [job.id for job in job_queues(service)[0].jobs] == \
+        ["sms-1", "sms-2", "sms-3", "cb-place-1-1"]
 
 
 def test_a_batch_of_callbacks_is_dialled_by_one_job_each_client_once(line):

@@ -75,7 +75,7 @@ def test_an_english_caller_is_confirmed_in_english_and_cancel_works(line):
 def test_two_annuler_at_once_cancel_once_and_both_hear_it(line):
     service, device = line
     outcome = ask_for(service, MOBILE, client_id="1001", source="cli", now=SATURDAY)
-    assert confirm_callback(service, outcome.id or "") == "1"
+    assert outbox.get(service.redis, "1")["ref"] == outcome.id  # confirmed when booked
     replies: list[list[str]] = []
     threads = [Thread(target=lambda: replies.append(device.text(MOBILE, "ANNULER")["replies"]))
                for _ in range(2)]
@@ -99,6 +99,7 @@ def test_stop_is_kept_honoured_and_audited_and_start_undoes_it(line):
     assert (entry["who"], entry["what"]) == ("sms", "SMS to **********78")
     # a confirmation is not even made; an SMS already queued is not sent
     outcome = ask_for(service, MOBILE, client_id="1001", source="cli", now=SATURDAY)
+    assert outbox.get(service.redis, "1") == {}
     assert confirm_callback(service, outcome.id) is None
     queued = outbox.queue_sms(service, MOBILE, "hello", "test")
     run_jobs(service)

@@ -1,4 +1,4 @@
-"""The admin area, /admin: the flow, hours, closures, announcements, clients, users, audit log.
+"""The admin area, /admin: the flow, hours, closures, announcements, clients, SMS, users, audit log.
 Views only read the form and call `ivr.admin` actions; every page needs the admin role."""
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ from ivr.web.admin import (  # noqa: E402  (the views register themselves on bp)
     views_clients,
     views_flow,
     views_hours,
+    views_sms,
     views_users,
 )
 
-__all__ = ["bp", "views_clients", "views_flow", "views_hours", "views_users"]
+__all__ = ["bp", "views_clients", "views_flow", "views_hours", "views_sms", "views_users"]

@@ -120,6 +120,12 @@ class UnlockForm(FlaskForm):
     number = StringField(validators=[DataRequired(), Length(max=40)])
 
 
+class SmsNumberForm(FlaskForm):
+    """A number to stop SMS to, or to allow again (typed in any usual form)."""
+
+    number = StringField("Number", validators=[DataRequired(), Length(max=40)])
+
+
 class UserForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=32)])
     role = SelectField("Role", choices=list(ROLES))

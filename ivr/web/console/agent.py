@@ -1,5 +1,6 @@
 """The agent console, /agent: presence, the call routed to the agent (screen pop), their
-queues live, their recent calls, voicemails. The page polls /agent/live for its parts."""
+queues live, their recent calls, voicemails, callbacks (book one, cancel one). The page polls
+/agent/live for its parts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from callbacks.scheduling import cancel
+from callbacks.policy import refusal
+from callbacks.scheduling import ask_for, cancel
 from ivr.callers import voicemail
 from ivr.centre import agents
+from ivr.core.exceptions import IvrError
 from ivr.services.hotline import hotline
 from ivr.web.auth import api_required, current_user, login_required
 from ivr.web.console import add_template_helpers, desk
@@ -79,6 +82,24 @@ def voicemail_handled(msg_id: str) -> ResponseReturnValue:
     except voicemail.VoicemailError as exc:
         flash(str(exc), "error")
     return redirect(url_for("agents.home", _anchor="voicemails"))
+
+
+@bp.post("/callbacks")
+@login_required("agent")
+def callback_book() -> ResponseReturnValue:
+    """Book a callback for a client (or nobody known) on a number, as the flow would."""
+    number = request.form.get("number", "").strip()[:40]
+    client_id = request.form.get("client_id", "").strip()[:20]
+    try:
+        outcome = ask_for(hotline(), number, client_id=client_id or None, source="agent")
+    except IvrError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("agents.home", _anchor="book-callback"))
+    if not outcome.accepted:
+        flash(f"No callback: {refusal(number, outcome.refused)}.", "error")
+        return redirect(url_for("agents.home", _anchor="book-callback"))
+    flash(f"Callback {outcome.id} booked for {outcome.number} ({outcome.state}).", "info")
+    return redirect(url_for("agents.home", _anchor="callbacks"))
 
 
 @bp.post("/callbacks/<cb_id>/cancel")

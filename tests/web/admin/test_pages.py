@@ -17,7 +17,7 @@ SHIPPED = (PROJECT_ROOT / "config" / "flow.yaml").read_text()
 PAGES = ["/admin/", "/admin/flow", "/admin/flow/versions", "/admin/flow/diff?a=1&b=1",
          "/admin/flow/diagram", "/admin/flow/try", "/admin/hours", "/admin/live",
          "/admin/prompts", "/admin/clients", "/admin/clients/1001", "/admin/users",
-         "/admin/audit"]
+         "/admin/sms", "/admin/audit"]
 
 
 @pytest.fixture
