@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from ivr.admin import audit
 from maintenance import orders, store
 from tests.signin import csrf_token, signed_in
@@ -24,14 +22,6 @@ GOOD = ("client_id;order_id;product;delivered_on\n"
         "1002;CMD-2026-0451;SEE Electrical Expert;2026-10-01\n")  # its 15 days are over
 
 
-@pytest.fixture
-def admin(app):
-    return signed_in(app, "ada", "admin")
-
-
-@pytest.fixture
-def service(app):
-    return app.extensions["ivr"]
 
 
 def upload(client, text, token=True):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-import pytest
-
 from ivr.admin import audit
 from ivr.core.settings import PROJECT_ROOT
 from tests.conftest import PARIS
@@ -20,14 +18,6 @@ PAGES = ["/admin/", "/admin/flow", "/admin/flow/versions", "/admin/flow/diff?a=1
          "/admin/sms", "/admin/audit"]
 
 
-@pytest.fixture
-def admin(app):
-    return signed_in(app, "ada", "admin")
-
-
-@pytest.fixture
-def service(app):
-    return app.extensions["ivr"]
 
 
 def post(client, path, data, page="/admin/"):

@@ -15,10 +15,6 @@ from tests.signin import csrf_token, signed_in
 MOBILE = "+33612345678"
 
 
-@pytest.fixture
-def admin(app):  # type: ignore[no-untyped-def]
-    return signed_in(app, "ada", "admin")
-
 
 def post(client, path, number):  # type: ignore[no-untyped-def]
     return client.post(path, data={"number": number,
