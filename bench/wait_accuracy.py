@@ -16,7 +16,14 @@ last 200 handle times) is given to `ivr.waits.estimate_wait` and to the rival pr
 - `last_to_enter`: the wait of the last caller who reached an agent, x position / line;
 - `residual`: `estimate_wait` (queue length with the busy agents' residual service, and the
   callers ahead who will hang up, from the patience estimated on the last 200 who left);
-- `said`: `residual` after the never-rising rule (`ivr.waits.steady`), what the caller hears.
+- `said`: `residual` after the never-rising rule (`ivr.waits.steady`), what the caller hears;
+- with --other-load, `unshared`: `residual` as if the agents served this queue only (share 1).
+
+With --other-load L2 the same agents also serve a second queue (arrivals at L2 x c / mean
+handle time, not scored): a freed agent takes the next caller of one line or the other with a
+chance in proportion to their lengths, as live routing does (the first waiting caller to ask
+again gets the agent, and every caller asks as often), and the snapshot's `share` is
+`ivr.waits.share` of the two lines.
 
 A prediction is right when within 30% or 60 s of the wait the caller then had; callers who hang
 up are not scored. The first 10% of callers warm the queue up and are not scored. Prints one
@@ -36,15 +43,16 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
 
 from ivr.local.twilio.talk import lognormal
-from ivr.waits import Said, Snapshot, estimate_wait, patience, steady
+from ivr.waits import Said, Snapshot, estimate_wait, patience, share, steady
 
 KEEP = 200  # handle times kept per queue, as ivr/core/lua/routing.lua keeps them
-PREDICTORS = ("naive", "queue_length", "head_of_line", "last_to_enter", "residual", "said")
+PREDICTORS = ("naive", "queue_length", "head_of_line", "last_to_enter", "residual", "said",
+              "unshared")
 GRID = {"agents": (2, 5, 20, 50), "load": (0.7, 0.9, 0.97), "cv": (0.5, 1.0, 1.5),
         "patience": (0.0, 600.0)}
 
@@ -59,6 +67,7 @@ class Params:
     callers: int = 4000
     reminder: float = 60.0
     seed: int = 1
+    other_load: float = 0.0  # a second queue the same agents serve (offered load per agent)
 
 
 @dataclass
@@ -84,6 +93,7 @@ def simulate(p: Params) -> dict[str, Any]:
     # callers who left the line (served or hung up): time in it, and whether they hung up
     outcomes: deque[tuple[float, bool]] = deque(maxlen=KEEP)
     line: deque[Caller] = deque()
+    other: deque[Caller] = deque()  # the second queue's callers (--other-load), not scored
     events: list[tuple[float, int, str, Any]] = []
     seq = 0
     last_entered_wait = 0.0
@@ -106,8 +116,10 @@ def simulate(p: Params) -> dict[str, Any]:
         busy = [now - t for t in talking if t is not None]
         times = list(handled)
         # exponential patience, estimated as a live queue does: time at risk / hang-ups
+        elsewhere = sum(1 for c in other if not c.gone)
         snapshot = Snapshot(position=position, staffed=p.agents, available=p.agents - len(busy),
-                            busy_elapsed=busy, handle_times=times, patience=patience(outcomes))
+                            busy_elapsed=busy, handle_times=times, patience=patience(outcomes),
+                            share=share(len(waiting), [elsewhere] * p.agents))
         residual = estimate_wait(snapshot)
         if residual is None:
             return
@@ -121,6 +133,8 @@ def simulate(p: Params) -> dict[str, Any]:
             "residual": residual,
         }
         guesses["said"] = steady(caller.said, residual, position, p.agents)
+        if p.other_load > 0:
+            guesses["unshared"] = estimate_wait(replace(snapshot, share=1.0)) or 0.0
         caller.said = Said(guesses["said"], position, p.agents)
         caller.announced.append((now, not caller.announced, guesses))
         counts["announcements"] += 1
@@ -139,9 +153,23 @@ def simulate(p: Params) -> dict[str, Any]:
     for i in range(p.callers):
         at += rng.expovariate(rate)
         push(at, "arrive", Caller(i, at, scored=i >= p.callers // 10))
+    if p.other_load > 0:  # the second queue, over the same time (its own stream of randoms)
+        other_rng, horizon, at, i = random.Random(p.seed + 10**6), at, 0.0, 0
+        while at < horizon:
+            at += other_rng.expovariate(p.other_load * p.agents / p.handle)
+            push(at, "other", Caller(-1 - i, at, scored=False))
+            i += 1
     while events:
         now, _, kind, what = heapq.heappop(events)
-        if kind == "arrive":
+        if kind == "other":
+            free = [a for a, t in enumerate(talking) if t is None]
+            if free and not any(not c.gone for c in other):
+                start(free[0], now)
+                continue
+            other.append(what)
+            if p.patience > 0:
+                push(now + rng.expovariate(1 / p.patience), "abandon", what)
+        elif kind == "arrive":
             free = [a for a, t in enumerate(talking) if t is None]
             if free and not any(not c.gone for c in line):
                 start(free[0], now)
@@ -157,7 +185,9 @@ def simulate(p: Params) -> dict[str, Any]:
                 announce(what, now)
                 push(now + p.reminder, "remind", what)
         elif kind == "abandon":
-            if not what.gone and what in line:
+            if not what.gone and what in other:
+                what.gone = True
+            elif not what.gone and what in line:
                 what.gone = True
                 counts["abandoned"] += 1
                 outcomes.append((now - what.arrived, True))
@@ -166,7 +196,14 @@ def simulate(p: Params) -> dict[str, Any]:
             talking[what] = None
             while line and line[0].gone:
                 line.popleft()
-            if line:
+            while other and other[0].gone:
+                other.popleft()
+            here = sum(1 for c in line if not c.gone)
+            there = sum(1 for c in other if not c.gone)
+            if there and rng.random() * (here + there) >= here:  # the agent goes to the other
+                other.popleft().gone = True
+                start(what, now)
+            elif line:
                 caller = line.popleft()
                 caller.gone = True
                 last_entered_wait = now - caller.arrived
@@ -222,18 +259,20 @@ def main(argv: list[str] | None = None, run: Callable[[Params], dict[str, Any]] 
     parser.add_argument("--callers", type=int, default=4000)
     parser.add_argument("--reminder", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--other-load", type=float, default=0.0,
+                        help="offered load per agent of a second queue the agents also serve")
     parser.add_argument("--grid", action="store_true",
                         help="agents 2,5,20,50 x load .7,.9,.97 x cv .5,1,1.5 x patience 0,600")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--markdown", action="store_true", help="with --grid: the docs' table")
     args = parser.parse_args(argv)
     if args.agents < 1 or not 0 < args.load < 1 or args.handle <= 0 or args.cv <= 0 \
-            or args.callers < 10:
+            or args.callers < 10 or not 0 <= args.other_load < 1 - args.load:
         print("wait_accuracy: need --agents >= 1, 0 < --load < 1, --handle > 0, --cv > 0, "
-              "--callers >= 10", file=sys.stderr)
+              "--callers >= 10, 0 <= --other-load < 1 - --load", file=sys.stderr)
         return 2
     base = Params(args.agents, args.load, args.handle, args.cv, args.patience, args.callers,
-                  args.reminder, args.seed)
+                  args.reminder, args.seed, args.other_load)
     if args.grid:
         rows = grid(base, args.processes)
         print(markdown(rows) if args.markdown else json.dumps(rows, indent=1))

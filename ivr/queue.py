@@ -209,28 +209,50 @@ if state == 'waiting' and (not reminded or now - tonumber(reminded) >= reminder)
   remind = 1
   redis.call('HSET', key, 'reminded', now)
 end
--- for the estimate: each busy agent's talk so far (ms), the recent handle times (s)
-local busy = {}
+-- for the estimate: each busy agent's talk so far (ms), the recent handle times (s), and for
+-- each agent the callers waiting in the other queues they serve (ARGV from 9: queue, skill)
+local lines = {}
+for i = 9, #ARGV, 2 do
+  if ARGV[i] ~= queue then
+    lines[#lines + 1] = {ARGV[i + 1], redis.call('ZCARD', LINE .. ARGV[i])}
+  end
+end
+local busy, others = {}, {}
 for _, agent in ipairs(redis.call('SMEMBERS', STAFFED .. skill)) do
-  local agent_state, since = unpack(redis.call('HMGET', A .. agent, 'state', 'since'))
+  local agent_state, since, skills = unpack(redis.call('HMGET', A .. agent, 'state', 'since',
+                                                       'skills'))
   if agent_state == 'busy' and since then busy[#busy + 1] = now - tonumber(since) end
+  local other = 0
+  if #lines > 0 then
+    local has = {}
+    for _, s in ipairs(split(skills)) do has[s] = true end
+    for _, pair in ipairs(lines) do
+      if has[pair[1]] then other = other + pair[2] end
+    end
+  end
+  others[#others + 1] = other
 end
 local said = redis.call('HMGET', key, 'said', 'said_pos', 'said_staffed')
 return {state, reason or '', rank or -1, redis.call('ZCARD', LINE .. queue),
         redis.call('SCARD', STAFFED .. skill), redis.call('ZCARD', AVAIL .. skill),
         remind, out, busy, redis.call('LRANGE', HANDLED .. queue, 0, -1), said,
-        redis.call('LRANGE', LEFT .. queue, 0, -1)}
+        redis.call('LRANGE', LEFT .. queue, 0, -1), others}
 """)
 
 
-def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
+def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime,
+         every: Iterable[Rules] = ()) -> WaitStatus:
     """A waiting caller asks again what to hear: position, estimate, or leave for overflow.
 
     The first request moves the caller from joining to waiting (they are in Twilio's queue
-    now), and every request tries to route the queue: an agent may be free for them.
+    now), and every request tries to route the queue: an agent may be free for them. `every`
+    is the flow's queues: an agent who serves others too frees up for this one only part of
+    the time, and the estimate says so.
     """
+    pairs = [arg for other in every for arg in (other.queue, other.skill)]
     raw = _WAIT(r, entry, ms(now), RESERVE_GRACE * 1000, rules.max_wait * 1000,
-                rules.reminder * 1000, rules.queue, rules.skill, rules.agency_first * 1000)
+                rules.reminder * 1000, rules.queue, rules.skill, rules.agency_first * 1000,
+                *pairs)
     state = text_of(raw[0])
     if state in ("unknown", "overflow"):
         return WaitStatus(state, text_of(raw[1]) if len(raw) > 1 else "")
@@ -239,7 +261,8 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
     seconds, spread = None, None
     if position is not None:
         known = snapshot(position, staffed, available, [int(v) / 1000 for v in raw[8]],
-                         [int(v) for v in raw[9]], raw[11])
+                         [int(v) for v in raw[9]], raw[11],
+                         waits.share(size, (int(v) for v in raw[12])))
         seconds = estimate_wait(known)
         if seconds is not None:
             said, said_pos, said_staffed = raw[10]
@@ -262,13 +285,14 @@ def wait(r: redis.Redis, rules: Rules, entry: str, now: datetime) -> WaitStatus:
 
 
 def snapshot(position: int, staffed: int, available: int, busy_elapsed: Sequence[float],
-             handled: Sequence[int], left: Iterable[Any] = ()) -> Snapshot:
+             handled: Sequence[int], left: Iterable[Any] = (), share: float = 1.0) -> Snapshot:
     """The estimator's snapshot from what is stored: handle times come newest first, `left`
-    is the queue's record of callers who left the line (`left_line`)."""
+    is the queue's record of callers who left the line (`left_line`), `share` the part of
+    the agents' work this queue has (`waits.share`)."""
     return Snapshot(position=position, staffed=staffed, available=available,
                     busy_elapsed=list(busy_elapsed),
                     handle_times=[float(h) for h in reversed(handled)],
-                    patience=waits.patience(_parse_left(left)))
+                    patience=waits.patience(_parse_left(left)), share=share)
 
 
 def _parse_left(raw: Iterable[Any]) -> list[tuple[float, bool]]:

@@ -115,6 +115,20 @@ def patience(left: Iterable[tuple[float, bool]]) -> float:
     return waited / hung_up if hung_up else 0.0
 
 
+def share(line: int, others: Iterable[int]) -> float:
+    """The part of the agents' work that goes to a queue of `line` callers, when its agents
+    serve other queues too: for each agent, that line over the lines of all the queues they
+    serve (`others`: each agent's callers waiting in their other queues), averaged.
+
+    A freed agent of several queues takes the caller whose wait request comes first, and every
+    waiting caller asks as often: the queue with more callers waiting wins more often. 1.0
+    with no agent, or when no other queue of theirs has anyone waiting.
+    """
+    parts = [line / (line + other) if line + other > 0 else 1.0
+             for other in (max(0, int(o)) for o in others)]
+    return sum(parts) / len(parts) if parts else 1.0
+
+
 def right(guess: float) -> tuple[float, float]:
     """The waits for which `guess` is right: within 30% or 60 s of them."""
     return min(guess - 60, guess / 1.3), max(guess + 60, guess / 0.7)

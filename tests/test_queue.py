@@ -11,7 +11,9 @@ import redis
 from ivr import queue
 from ivr.centre import agents, records
 from ivr.centre.agents import Agent
+from ivr.centre.board import queues_view
 from ivr.queue import Rules
+from ivr.waits import Snapshot, estimate_wait
 from tests.conftest import MONDAY_MORNING, PARIS
 
 NOW = MONDAY_MORNING
@@ -103,6 +105,54 @@ def test_the_estimate_counts_each_busy_agents_talk_so_far(r):
     assert (status.position, status.staffed, status.available) == (1, 2, 0)
     # ana ends in 15 s; the former formula said ceil(1 / 2) x 300 = 300 s
     assert status.estimate == 15
+
+
+DELIVERY = Rules("delivery", "delivery", wrapup=0)
+
+
+def test_agents_who_serve_another_queue_with_callers_waiting_make_a_longer_wait(r):
+    r.rpush("ivr:q:handled:delivery", *[300] * 20)  # calls of 5 minutes
+    for agent_id, since in (("lea", 280), ("tom", 100)):
+        add_agent(r, agent_id, skills="delivery,technical_support", state="available",
+                  at=NOW - timedelta(seconds=since))
+        join(r, f"CA{agent_id}", NOW - timedelta(seconds=since), rules=DELIVERY)
+        (held,) = queue.wait(r, DELIVERY, f"CA{agent_id}", NOW - timedelta(seconds=since),
+                             (DELIVERY, SUPPORT)).reservations
+        queue.connect(r, f"CA{agent_id}", held.res, NOW - timedelta(seconds=since), ring=20)
+        assert queue.answered(r, f"CA{agent_id}", held.res, NOW - timedelta(seconds=since))
+    join(r, "CA1", NOW, rules=DELIVERY)
+    alone = queue.wait(r, DELIVERY, "CA1", NOW, (DELIVERY, SUPPORT))
+    for n in range(3):  # three callers wait for the same two agents in technical support
+        join(r, f"CS{n}", NOW + timedelta(seconds=n))
+    # between reminders (the figure said is not held down): what the estimate is now
+    shared = queue.wait(r, DELIVERY, "CA1", NOW + timedelta(seconds=10), (DELIVERY, SUPPORT))
+    without = queue.wait(r, DELIVERY, "CA1", NOW + timedelta(seconds=10))  # no other queue known
+    # lea ends in 20 s. Shared, each end goes to this caller a quarter of the time (1 caller
+    # here, 3 there for the same agents): they wait for about 4 ends, not 1
+    assert alone.estimate == 20
+    assert without.estimate == 10
+    assert (shared.remind, shared.estimate) == (False, round(estimate_wait(Snapshot(
+        position=1, staffed=2, available=0, busy_elapsed=[290.0, 110.0],
+        handle_times=[300.0] * 20, share=0.25))))  # type: ignore[arg-type]
+    assert shared.estimate > 200  # type: ignore[operator]
+
+
+def test_the_board_counts_the_callers_of_the_other_queues_its_agents_serve(r):
+    r.rpush("ivr:q:handled:delivery", *[300] * 20)
+    add_agent(r, "lea", skills="delivery,technical_support")  # on a break: staffed, not routed
+    add_agent(r, "ana")  # technical support only
+    for n in range(3):
+        join(r, f"CS{n}", NOW + timedelta(seconds=n))
+    board = {q["queue"]: q for q in queues_view(r, [DELIVERY], {}, NOW, PARIS,
+                                                among=[DELIVERY, SUPPORT])}
+    alone = {q["queue"]: q for q in queues_view(r, [DELIVERY], {}, NOW, PARIS)}
+    # a new delivery caller would be 1 in their line, lea has 3 in technical support: a
+    # quarter of her work; ana, who serves only technical support, does not count here
+    assert board["delivery"]["estimate"] == round(estimate_wait(Snapshot(
+        position=1, staffed=1, available=0, handle_times=[300.0] * 20, share=0.25)))  # type: ignore[arg-type]
+    assert alone["delivery"]["estimate"] == round(estimate_wait(Snapshot(
+        position=1, staffed=1, available=0, handle_times=[300.0] * 20)))  # type: ignore[arg-type]
+    assert board["delivery"]["estimate"] > alone["delivery"]["estimate"]
 
 
 def test_the_figure_said_does_not_rise_while_the_caller_moves_up(r):

@@ -10,7 +10,7 @@ import statistics
 import pytest
 
 from ivr.flows.speech import speak_wait
-from ivr.waits import Said, Snapshot, estimate_wait, patience, spread, steady
+from ivr.waits import Said, Snapshot, estimate_wait, patience, share, spread, steady
 
 FIVE_MINUTES = [300.0] * 200
 
@@ -75,6 +75,16 @@ def test_agents_shared_with_another_queue_free_up_for_this_one_part_of_the_time(
     # half their departures go to the other queue: as long as twice as many callers ahead
     assert estimate_wait(shared) == pytest.approx(estimate_wait(twenty_busy(20)), rel=0.05)
     assert estimate_wait(shared) > 1.5 * estimate_wait(alone)  # type: ignore[operator]
+
+
+def test_the_share_is_each_agents_part_of_the_callers_of_the_queues_they_serve():
+    # 3 callers here; one agent serves only this queue, one also a queue of 1, one a queue of
+    # 9 (or two queues of 4 and 5): 1, 3/4 and 3/12 of their work, 2/3 on average
+    assert share(3, [0, 1, 9]) == pytest.approx((1 + 0.75 + 0.25) / 3)
+    assert share(3, [0, 0]) == 1.0
+    assert share(0, [0]) == 1.0  # nobody waiting anywhere: nothing to share
+    assert share(3, []) == 1.0  # no agent
+    assert share(1, [3]) == 0.25
 
 
 @pytest.mark.parametrize(("seconds", "lang", "said"), [

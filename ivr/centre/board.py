@@ -13,7 +13,7 @@ from typing import Any
 
 import redis
 
-from ivr import queue
+from ivr import queue, waits
 from ivr.centre import agents, records
 from ivr.core.phones import mask
 from ivr.queue import Rules
@@ -21,11 +21,16 @@ from ivr.waits import Snapshot, estimate_wait
 
 
 def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], now: datetime,
-                tz: tzinfo, limit: int = 50) -> list[dict[str, Any]]:
+                tz: tzinfo, limit: int = 50,
+                among: Iterable[Rules] | None = None) -> list[dict[str, Any]]:
     """For each queue: callers waiting (in order), agents by state, the estimated wait for a
-    new caller, and today's figures."""
+    new caller, and today's figures. `among` is all the flow's queues (`every` by default):
+    the estimate counts the callers of the other queues the agents serve."""
     roster = agents.roster(r)
     today = now.astimezone(tz).date()
+    every = list(every)
+    flow = list(every if among is None else among)
+    sizes = {name: queue.size(r, name) for name in {rules.queue for rules in [*flow, *every]}}
     view = []
     for rules in every:
         waiting = queue.waiting(r, rules.queue, limit)
@@ -33,7 +38,11 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
         states = Counter(p.state for p in staff)
         staffed = sum(n for state, n in states.items() if state != "offline")
         handled = queue.handle_times(r, rules.queue)
-        size = queue.size(r, rules.queue)
+        size = sizes[rules.queue]
+        # for each signed-in agent, the callers waiting in the other queues they serve
+        others = [sum(sizes[other.queue] for other in flow
+                      if other.queue != rules.queue and other.skill in p.agent.skills)
+                  for p in staff if p.state != "offline"]
         stats = records.day_stats(r, today, rules.queue)
         answered = stats.get("answered", 0)
         view.append({
@@ -51,7 +60,7 @@ def queues_view(r: redis.Redis, every: Iterable[Rules], labels: dict[str, str], 
             "estimate": _estimate(queue.snapshot(
                 size + 1, staffed, states.get("available", 0),
                 [(now - p.since).total_seconds() for p in staff if p.state == "busy" and p.since],
-                handled, queue.left_line(r, rules.queue))),
+                handled, queue.left_line(r, rules.queue), waits.share(size + 1, others))),
             "today": {
                 "offered": stats.get("offered", 0), "answered": answered,
                 "abandoned": stats.get("abandoned", 0), "overflow": stats.get("overflow", 0),

@@ -74,7 +74,8 @@ class QueueCalls:
             call.response.leave()  # Twilio then posts QueueResult=leave to the Enqueue node
             return _twiml(call.response)
         now = self.clock.now()
-        status = queue.wait(self.redis, flow.rules(name), call.sid, now)
+        status = queue.wait(self.redis, flow.rules(name), call.sid, now,
+                            flow.queue_rules.values())
         self.dispatch(status.reservations)
         if status.state == "overflow":
             log.info("call %s leaves queue %s: %s", call.sid, name, status.reason)

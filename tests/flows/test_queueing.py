@@ -74,6 +74,30 @@ def test_the_estimated_wait_is_said_once_handle_times_are_known(app, r, client, 
         "Temps d'attente estimé, environ 1 minute."
 
 
+def test_the_wait_counts_the_callers_of_another_queue_its_agent_serves(app, r, client,
+                                                                         validator):
+    service = app.extensions["ivr"]
+    r.rpush("ivr:q:handled:technical_support", *[300] * 20)  # calls of 5 minutes
+    wait(in_queue(client, validator, "CA1"))
+    # sophie, on a break, is the only agent: CA2 waits for the end of her next call and of
+    # CA1's, 1.7 calls (the median's shift of 0.3): 8.5 minutes
+    assert wait(in_queue(client, validator, "CA2")).said()[1] == \
+        "Temps d'attente estimé, environ 8 minutes."
+    sophie = agents.get(service.redis, "sophie")
+    assert sophie is not None
+    agents.save(service.redis, sophie.agent.model_copy(update={"skills": (
+        "technical_support", "maintenance")}), service.clock.now())
+    maintenance = service.flows.current().rules("maintenance")
+    for n in range(4):  # 4 callers wait in maintenance: sophie answers them too now
+        pipe = r.pipeline(transaction=False)
+        queue.join(pipe, maintenance, f"CM{n}", service.clock.now(), {"contract": "active"})
+        pipe.execute()
+    # CA3, third in a line of 3 with 4 waiting there, has 3/7 of sophie's calls: 2.7 of them
+    # take 6.3 of her calls, 5.3 x 5 minutes after the first: 31.5 minutes (alone: 13.5)
+    assert wait(in_queue(client, validator, "CA3")).said()[1] == \
+        "Temps d'attente estimé, entre 30 et 35 minutes."
+
+
 def test_nobody_signed_in_sends_the_caller_to_the_overflow_menu(app, client, validator):
     service = app.extensions["ivr"]
     agents.set_state(service.redis, "sophie", "offline", service.clock.now(), ())

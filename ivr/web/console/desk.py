@@ -40,7 +40,7 @@ def live_queues(service: Hotline, only: tuple[str, ...] | None = None) -> list[d
     flow = service.flows.current()
     every = [rules for rules in flow.queue_rules.values() if only is None or rules.skill in only]
     return queues_view(service.redis, every, labels(service), service.clock.now(),
-                       service.settings.tz, limit=20)
+                       service.settings.tz, limit=20, among=flow.queue_rules.values())
 
 
 def presence_of(service: Hotline, user: User) -> Presence | None:
