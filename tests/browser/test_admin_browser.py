@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from ivr.cli import main
 from tests.browser.conftest import shot
 from tests.helpers import ASK_ID, scripted_call
-from tests.signin import PASSWORD, add_user, browser_sign_in
+from tests.signin import add_user, browser_sign_in, submit_sign_in
 
 
 def paste(textarea, text):
@@ -125,9 +125,7 @@ def test_agent_gets_403_and_script_is_shown_as_text(app, page, live_url):
                            b"77,<img src=x onerror=alert(1)>,paris,,2030-01-01\n", "x.csv", "ada")
     add_user(app, "ann", "agent", "sophie")
     page.goto(f"{live_url}/login")
-    page.fill("input[name=name]", "ann")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_sign_in(page, "ann")
     response = page.goto(f"{live_url}/admin/clients")
     assert response.status == 403
     add_user(app, "ada", "admin")

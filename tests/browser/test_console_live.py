@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from ivr.cli import main
 from tests.browser.conftest import shot
 from tests.live import Live, contact_centre
-from tests.signin import PASSWORD, add_user
+from tests.signin import add_user, submit_sign_in
 
 ACME = "+33144001001"
 SOPHIE = "+33144002001"
@@ -44,9 +44,7 @@ def second_page(browser: Any) -> Iterator[Any]:
 
 def sign_in(page: Any, base: str, path: str, name: str) -> None:
     page.goto(f"{base}{path}")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_sign_in(page, name)
     expect(page).to_have_url(f"{base}{path}")
     page.evaluate("window.stayedOnPage = true")  # a reload would wipe it
 

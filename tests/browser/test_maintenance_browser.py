@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from maintenance import actions
 from tests.browser.conftest import shot
-from tests.signin import PASSWORD, add_user, browser_sign_in
+from tests.signin import add_user, browser_sign_in, submit_sign_in
 
 DEMO_WORKLIST = [
     "renewal-1002-2027-01-15",  # ends 15 January: due Monday 16 November, overdue
@@ -73,9 +73,7 @@ def test_a_maintenance_agent_sees_only_their_agency(app, page, live_url):
 def test_an_agent_without_the_maintenance_skill_is_refused(app, page, live_url):
     add_user(app, "sophie", "agent", "sophie")  # technical support only
     page.goto(f"{live_url}/login")
-    page.fill("input[name=name]", "sophie")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    submit_sign_in(page, "sophie")
     response = page.goto(f"{live_url}/maintenance")
     assert response.status == 403
 

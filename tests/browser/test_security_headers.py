@@ -10,7 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from ivr.web.headers import POLICY
-from tests.signin import PASSWORD, add_user
+from tests.signin import add_user, submit_sign_in
 
 EXPECTED = {
     "content-security-policy": POLICY,
@@ -28,10 +28,7 @@ def signed_in_page(page: Any, base: str, name: str) -> list[str]:
     page.on("console", lambda m: violations.append(m.text)
             if "Content Security Policy" in m.text else None)
     page.goto(f"{base}/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("input[name=password]")).to_have_count(0)
+    submit_sign_in(page, name)
     return violations
 
 
