@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/wait_accuracy.py --agents 20 --load 0.9 --cv 1 --callers 4000
     .venv/bin/python bench/wait_accuracy.py --grid --markdown   # the table of docs/waits.md
+    .venv/bin/python bench/wait_accuracy.py --agents 5 --load 0.97 --cv 1.5 --seeds 1-5
 
 c agents, Poisson arrivals at `load` x c / mean handle time, lognormal handle times of mean
 --handle and coefficient of variation --cv, FIFO, optional abandonment (exponential patience of
@@ -17,7 +18,10 @@ last 200 handle times) is given to `ivr.waits.estimate_wait` and to the rival pr
 - `residual`: `estimate_wait` (queue length with the busy agents' residual service, and the
   callers ahead who will hang up, from the patience estimated on the last 200 who left);
 - `said`: `residual` after the never-rising rule (`ivr.waits.steady`), what the caller hears;
-- with --other-load, `unshared`: `residual` as if the agents served this queue only (share 1).
+- with --other-load, `unshared`: `residual` as if the agents served this queue only (share 1);
+- with --ceiling (first announcements, no abandonment, one queue), `ceiling`: the figure most
+  often right knowing the true handle-time law (bench/wait_ceiling.py), the best any
+  predictor of the snapshot can do.
 
 With --other-load L2 the same agents also serve a second queue (arrivals at L2 x c / mean
 handle time, not scored): a freed agent takes the next caller of one line or the other with a
@@ -28,7 +32,8 @@ again gets the agent, and every caller asks as often), and the snapshot's `share
 A prediction is right when within 30% or 60 s of the wait the caller then had; callers who hang
 up are not scored. The first 10% of callers warm the queue up and are not scored. Prints one
 JSON document: per predictor, for first and for later announcements, the share right and the
-median absolute error (s).
+median absolute error (s). With --seeds, one run per seed and, per predictor, the mean over
+seeds of the share right (`mean_within`) beside each seed's.
 """
 
 from __future__ import annotations
@@ -47,12 +52,13 @@ from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
 
+import wait_ceiling
 from ivr.local.twilio.talk import lognormal
 from ivr.waits import Said, Snapshot, estimate_wait, patience, share, steady
 
 KEEP = 200  # handle times kept per queue, as ivr/core/lua/routing.lua keeps them
 PREDICTORS = ("naive", "queue_length", "head_of_line", "last_to_enter", "residual", "said",
-              "unshared")
+              "unshared", "ceiling")
 GRID = {"agents": (2, 5, 20, 50), "load": (0.7, 0.9, 0.97), "cv": (0.5, 1.0, 1.5),
         "patience": (0.0, 600.0)}
 
@@ -68,6 +74,7 @@ class Params:
     reminder: float = 60.0
     seed: int = 1
     other_load: float = 0.0  # a second queue the same agents serve (offered load per agent)
+    ceiling: bool = False  # also score the best figure knowing the law (slow)
 
 
 @dataclass
@@ -133,6 +140,10 @@ def simulate(p: Params) -> dict[str, Any]:
             "residual": residual,
         }
         guesses["said"] = steady(caller.said, residual, position, p.agents)
+        if p.ceiling and not caller.announced:
+            guesses["ceiling"] = wait_ceiling.ceiling(position, snapshot.available, busy,
+                                                      p.agents, p.handle, p.cv,
+                                                      seed=p.seed * 10**7 + caller.id)
         if p.other_load > 0:
             guesses["unshared"] = estimate_wait(replace(snapshot, share=1.0)) or 0.0
         caller.said = Said(guesses["said"], position, p.agents)
@@ -229,6 +240,35 @@ def grid(base: Params, processes: int) -> list[dict[str, Any]]:
         return list(pool.map(simulate, cells))
 
 
+def over_seeds(base: Params, seeds: list[int], processes: int) -> dict[str, Any]:
+    """One run per seed; per predictor, the mean over seeds of the share right."""
+    with ProcessPoolExecutor(processes) as pool:
+        runs = list(pool.map(simulate, [replace(base, seed=seed) for seed in seeds]))
+    out: dict[str, Any] = {"params": {**vars(base), "seed": seeds}}
+    for part in ("first", "later"):
+        names = [n for n in PREDICTORS if all(n in run[part] for run in runs)]
+        out[part] = {name: {"mean_within": round(statistics.mean(run[part][name]["within"]
+                                                                  for run in runs), 4),
+                            "within": [run[part][name]["within"] for run in runs]}
+                     for name in names}
+    return out
+
+
+def _seeds(text: str) -> list[int]:
+    """`1-5` or `1,3,7`: the seeds to run."""
+    try:
+        if "-" in text:
+            low, high = (int(part) for part in text.split("-", 1))
+            seeds = list(range(low, high + 1))
+        else:
+            seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds {text!r}: give 1-5 or 1,3,7") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError(f"seeds {text!r}: no seed in that range")
+    return seeds
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     """The docs' table: share of first announcements right, per predictor and cell."""
     names = ("naive", "queue_length", "head_of_line", "last_to_enter", "residual")
@@ -259,8 +299,12 @@ def main(argv: list[str] | None = None, run: Callable[[Params], dict[str, Any]] 
     parser.add_argument("--callers", type=int, default=4000)
     parser.add_argument("--reminder", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=_seeds, default=None,
+                        help="several seeds (1-5 or 1,3,7): the mean share right over them")
     parser.add_argument("--other-load", type=float, default=0.0,
                         help="offered load per agent of a second queue the agents also serve")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also the best figure knowing the law (no abandonment, one queue)")
     parser.add_argument("--grid", action="store_true",
                         help="agents 2,5,20,50 x load .7,.9,.97 x cv .5,1,1.5 x patience 0,600")
     parser.add_argument("--processes", type=int, default=2)
@@ -271,11 +315,17 @@ def main(argv: list[str] | None = None, run: Callable[[Params], dict[str, Any]] 
         print("wait_accuracy: need --agents >= 1, 0 < --load < 1, --handle > 0, --cv > 0, "
               "--callers >= 10, 0 <= --other-load < 1 - --load", file=sys.stderr)
         return 2
+    if args.ceiling and (args.patience > 0 or args.other_load > 0):
+        print("wait_accuracy: --ceiling is for one queue without abandonment "
+              "(no --patience, no --other-load)", file=sys.stderr)
+        return 2
     base = Params(args.agents, args.load, args.handle, args.cv, args.patience, args.callers,
-                  args.reminder, args.seed, args.other_load)
+                  args.reminder, args.seed, args.other_load, args.ceiling)
     if args.grid:
         rows = grid(base, args.processes)
         print(markdown(rows) if args.markdown else json.dumps(rows, indent=1))
+    elif args.seeds:
+        print(json.dumps(over_seeds(base, args.seeds, args.processes), indent=1))
     else:
         print(json.dumps(run(base), indent=1))
     return 0

@@ -14,18 +14,25 @@ it, the agent serves the next caller ahead. With the departures by t
 (R_i the residual of agent i, empirical and conditioned on their talk so far; N_i a renewal
 count of one caller per mean handle time), the estimate is, for regular calls (cv < 0.75),
 the time at which E[D(t)] reaches k - a - 0.3, near the median of the wait. For calls of
-wider spread the wait's distribution is skewed and wide: D(t) is taken as normal with its mean
-and variance, and the estimate is the figure with the best chance of being right (±30% or
-±60 s), below the median (measured: bench/wait_accuracy.py, docs/waits.md).
+wider spread the wait's distribution is skewed and wide, and the estimate is the figure with
+the best chance of being right (±30% or ±60 s), below the median (measured:
+bench/wait_accuracy.py, docs/waits.md). When the agents serve this queue alone, nobody hangs
+up and the replays are affordable, that distribution is replayed: 200 times the agents' calls
+end and the next ones last as drawn from the lognormal law fitted to the recent handle times
+(when they are consistent with one; from the times themselves otherwise). Otherwise D(t) is
+taken as normal with its mean and variance.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+import random
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
+from statistics import NormalDist, fmean, pstdev
 
 _PRECISION = 1.0  # seconds: the bisection stops there (nobody hears seconds)
 _MEDIAN_SHIFT = 0.3  # departures: a Poisson count of mean k - 0.3 reaches k half the time
@@ -33,6 +40,15 @@ _MEDIAN_SHIFT = 0.3  # departures: a Poisson count of mean k - 0.3 reaches k hal
 # better at cv 1 and 1.5, worse at 0.5 (the normal count is too coarse for near-regular calls)
 _WIDE_CV = 0.75
 _STEPS = 16  # figures tried between the wait's 10th and 90th percentiles
+_RUNS = 200  # replays of the wait from the recent handle times (calls of wide spread)
+_BUDGET = 20_000  # draws per estimate at most (runs x (agents + departures needed)); beyond, normal
+# Kolmogorov-Smirnov distance of the handle times' logs to the fitted normal law under which
+# they are taken as lognormal: 1.36 / sqrt(n) is the 5% test; 200 times: 0.096
+_KS = 1.36
+_QUANTILES = 256  # the fitted law, as that many evenly spaced quantiles
+_TAIL = 40  # each busy agent's remaining call, as that many quantiles of the law above their talk
+_TOP = 1 - 1e-12  # the highest quantile (the inverse is infinite at 1)
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,8 @@ def estimate_wait(snapshot: Snapshot) -> float | None:
     elapsed += [0.0] * min(max(0, s.available), s.staffed)
     elapsed = elapsed[: s.staffed]
     if model.cv2 >= _WIDE_CV ** 2:
+        if share >= 1.0 and s.patience <= 0 and _RUNS * (len(elapsed) + needed) <= _BUDGET:
+            return round(_best_guess(_Replayed(model, elapsed, needed, _seed(s))), 1)
         return round(_best_guess(_Departures(model, elapsed, share, needed, s.patience)), 1)
 
     def short(t: float) -> bool:
@@ -165,7 +183,72 @@ class _Departures:
         return _first(lambda t: self.cdf(t) < q, self.model.mean)
 
 
-def _best_guess(wait: _Departures) -> float:
+class _Replayed:
+    """The wait's distribution replayed `_RUNS` times: each busy agent's call ends like a
+    call longer than their talk so far, and each later call lasts like a call of the queue;
+    the caller is answered at the `needed`-th end.
+
+    Calls are drawn from the lognormal law fitted to the recent handle times when they are
+    consistent with one (call centres' handle times mostly are: Brown et al., 2005), which
+    knows the tail beyond the longest recent call and conditions a long talk exactly; from the
+    handle times themselves otherwise.
+
+    Used for calls of wide spread, when every agent works for this queue alone and nobody
+    hangs up: there the normal count misjudges the skewed wait of a few departures.
+    """
+
+    def __init__(self, model: _Service, elapsed: list[float], needed: int, seed: int) -> None:
+        self.mean = model.mean
+        draw = random.Random(seed).random
+        times, n = model.times, len(model.times)
+        waits = []
+        law = model.lognormal()
+        if law is not None:
+            # the fitted law as evenly spaced quantiles (drawn from like the times themselves),
+            # and for each busy agent the law above their talk so far, by its inverse
+            mu, sigma = law
+            inverse = _NORMAL.inv_cdf
+            times = [math.exp(mu + sigma * inverse((i + 0.5) / _QUANTILES))
+                     for i in range(_QUANTILES)]
+            n = len(times)
+            tails = []
+            for e in elapsed:
+                low = _NORMAL.cdf((math.log(e) - mu) / sigma) if e > 0 else 0.0
+                tails.append([max(0.0, math.exp(mu + sigma * inverse(
+                    min(low + (1 - low) * (j + 0.5) / _TAIL, _TOP))) - e) for j in range(_TAIL)])
+            for _ in range(_RUNS):
+                ends = [tail[int(draw() * _TAIL)] for tail in tails]
+                heapq.heapify(ends)
+                for _ in range(needed - 1):
+                    heapq.heapreplace(ends, ends[0] + times[int(draw() * n)])
+                waits.append(ends[0])
+        else:
+            for _ in range(_RUNS):
+                ends = []
+                for e in elapsed:
+                    start = bisect_right(times, e)
+                    ends.append(times[start + int(draw() * (n - start))] - e if start < n
+                                else model.mean / 2)
+                heapq.heapify(ends)
+                for _ in range(needed - 1):
+                    heapq.heapreplace(ends, ends[0] + times[int(draw() * n)])
+                waits.append(ends[0])
+        self.waits = sorted(waits)
+
+    def cdf(self, t: float) -> float:
+        return bisect_right(self.waits, t) / len(self.waits)
+
+    def quantile(self, q: float) -> float:
+        return self.waits[min(len(self.waits) - 1, int(q * len(self.waits)))]
+
+
+def _seed(s: Snapshot) -> int:
+    """The same snapshot replays the same way: an estimate is a function of its snapshot."""
+    return hash((s.position, s.staffed, s.available, tuple(s.busy_elapsed),
+                 len(s.handle_times), sum(s.handle_times)))
+
+
+def _best_guess(wait: _Departures | _Replayed) -> float:
     """The figure most likely to be right (±30% or ±60 s) for a wait of that distribution.
 
     Between its 10th and 90th percentiles; where several figures are about as likely, the
@@ -192,6 +275,22 @@ class _Service:
         n = len(self.times)
         self.mean = max(self.sums[-1] / n, 1.0)
         self.cv2 = max(0.0, self.squares[-1] / n - (self.sums[-1] / n) ** 2) / self.mean ** 2
+
+    def lognormal(self) -> tuple[float, float] | None:
+        """(mu, sigma) of the lognormal law fitted to the handle times (the mean and standard
+        deviation of their logs), or None when they are not consistent with one (a
+        Kolmogorov-Smirnov test at 5%) or are too few to tell (under 20)."""
+        n = len(self.times)
+        if n < 20:
+            return None
+        logs = [math.log(max(h, 1.0)) for h in self.times]  # sorted, as the times are
+        mu, sigma = fmean(logs), pstdev(logs)
+        if sigma <= 0:
+            return None
+        cdf = _NORMAL.cdf
+        distance = max(max(abs((i + 1) / n - c), abs(i / n - c))
+                       for i, c in enumerate(cdf((x - mu) / sigma) for x in logs))
+        return (mu, sigma) if distance <= _KS / math.sqrt(n) else None
 
     def moments(self, elapsed: float, t: float) -> tuple[float, float]:
         """Mean and variance of the departures by `t` of an agent who has talked `elapsed` s.

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import random
 import statistics
+import subprocess
+import sys
 
 import pytest
 
@@ -66,6 +69,29 @@ def test_an_agent_talking_longer_than_any_recent_call_still_counts():
     seconds = estimate_wait(Snapshot(position=1, staffed=1, available=0,
                                      busy_elapsed=[900.0], handle_times=[100.0, 300.0]))
     assert seconds == pytest.approx(100, abs=1)  # half a mean call
+
+
+def lognormal_times(mean: float, cv: float, n: int = 200) -> list[float]:
+    """`n` handle times spread as a lognormal law of that mean and cv (its quantiles)."""
+    sigma = math.sqrt(math.log(1 + cv * cv))
+    mu = math.log(mean) - sigma * sigma / 2
+    law = statistics.NormalDist(mu, sigma)
+    return [math.exp(law.inv_cdf((i + 0.5) / n)) for i in range(n)]
+
+
+def test_a_long_call_of_a_lognormal_queue_is_expected_to_go_on():
+    # recent calls of mean 5 minutes, widely spread as call centres' are (lognormal, cv 1.5),
+    # the longest just under an hour; an agent on a call for 80 minutes: such a call is one of the
+    # longest ones, whose remaining time (about half an hour) grows with the talk so far, not
+    # half a mean call as when the calls fit no known law
+    times = lognormal_times(300, 1.5)
+    assert max(times) < 3600
+    seconds = estimate_wait(Snapshot(position=1, staffed=1, available=0,
+                                     busy_elapsed=[4800.0], handle_times=times))
+    assert seconds is not None and 900 <= seconds <= 3600
+    shorter = estimate_wait(Snapshot(position=1, staffed=1, available=0,
+                                     busy_elapsed=[1200.0], handle_times=times))
+    assert shorter is not None and shorter < seconds
 
 
 def test_agents_shared_with_another_queue_free_up_for_this_one_part_of_the_time():
@@ -156,6 +182,31 @@ def test_with_widely_varying_calls_the_figure_is_the_one_most_often_right():
     # said 188 s here, right 50% of the time; queue length 226 s, right 32%)
     assert hits(seconds, waits) >= best - 0.03
     assert hits(seconds, waits) >= hits(4 / 5 * statistics.mean(times), waits) + 0.2
+
+
+def test_a_wait_most_callers_finish_within_a_minute_is_not_said_as_its_mean():
+    # two agents who have just started; three calls in four last 30 s, one lasts 30 minutes:
+    # the caller at position 2 is answered at 30 s (9 in 16), 60 s (4.5 in 16) or 1800 s
+    # (2.5 in 16); the mean wait, 315 s, is right for nobody, a figure under 90 s for 13.5 in 16
+    snapshot = Snapshot(position=2, staffed=2, available=0, busy_elapsed=[0.0, 0.0],
+                        handle_times=[30.0, 30.0, 30.0, 1800.0] * 10)
+    seconds = estimate_wait(snapshot)
+    assert seconds is not None and 30 <= seconds <= 90
+
+
+def test_the_same_snapshot_always_gives_the_same_figure():
+    # the replays are drawn from a seed taken from the snapshot: no figure changes between two
+    # wait requests that see the same queue, nor between two processes
+    times = [40.0] * 90 + [150.0] * 60 + [400.0] * 35 + [2000.0] * 15
+    snapshot = Snapshot(position=7, staffed=5, available=0,
+                        busy_elapsed=[10.0, 30.0, 60.0, 100.0, 200.0], handle_times=times)
+    first = estimate_wait(snapshot)
+    assert [estimate_wait(Snapshot(**vars(snapshot))) for _ in range(5)] == [first] * 5
+    script = ("from ivr.waits import Snapshot, estimate_wait; "
+              f"print(estimate_wait(Snapshot(**{vars(snapshot)!r})))")
+    elsewhere = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert float(elsewhere.stdout) == first
 
 
 def test_patience_is_the_time_waited_over_the_hang_ups():
