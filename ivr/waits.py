@@ -198,10 +198,7 @@ class _Replayed:
     """
 
     def __init__(self, model: _Service, elapsed: list[float], needed: int, seed: int) -> None:
-        self.mean = model.mean
         draw = random.Random(seed).random
-        times, n = model.times, len(model.times)
-        waits = []
         law = model.lognormal()
         if law is not None:
             # the fitted law as evenly spaced quantiles (drawn from like the times themselves),
@@ -210,29 +207,24 @@ class _Replayed:
             inverse = _NORMAL.inv_cdf
             times = [math.exp(mu + sigma * inverse((i + 0.5) / _QUANTILES))
                      for i in range(_QUANTILES)]
-            n = len(times)
             tails = []
             for e in elapsed:
                 low = _NORMAL.cdf((math.log(e) - mu) / sigma) if e > 0 else 0.0
                 tails.append([max(0.0, math.exp(mu + sigma * inverse(
                     min(low + (1 - low) * (j + 0.5) / _TAIL, _TOP))) - e) for j in range(_TAIL)])
-            for _ in range(_RUNS):
-                ends = [tail[int(draw() * _TAIL)] for tail in tails]
-                heapq.heapify(ends)
-                for _ in range(needed - 1):
-                    heapq.heapreplace(ends, ends[0] + times[int(draw() * n)])
-                waits.append(ends[0])
         else:
-            for _ in range(_RUNS):
-                ends = []
-                for e in elapsed:
-                    start = bisect_right(times, e)
-                    ends.append(times[start + int(draw() * (n - start))] - e if start < n
-                                else model.mean / 2)
-                heapq.heapify(ends)
-                for _ in range(needed - 1):
-                    heapq.heapreplace(ends, ends[0] + times[int(draw() * n)])
-                waits.append(ends[0])
+            # the recent calls longer than each talk so far (half a mean call past them all)
+            times = model.times
+            tails = [[h - e for h in times[bisect_right(times, e):]] or [model.mean / 2]
+                     for e in elapsed]
+        n = len(times)
+        waits = []
+        for _ in range(_RUNS):
+            ends = [tail[int(draw() * len(tail))] for tail in tails]
+            heapq.heapify(ends)
+            for _ in range(needed - 1):
+                heapq.heapreplace(ends, ends[0] + times[int(draw() * n)])
+            waits.append(ends[0])
         self.waits = sorted(waits)
 
     def cdf(self, t: float) -> float:
