@@ -75,12 +75,14 @@ def maintenance_set(item_id: str, state: str, seen: str, by: str) -> None:
 
 @maintenance.command("import-orders")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--at", callback=instant,
+              help="Build the worklists as on this instant (ISO 8601 with offset); default: now.")
 @as_option
-def maintenance_import(path: Path, by: str) -> None:
+def maintenance_import(path: Path, at: datetime | None, by: str) -> None:
     """Upsert software orders (client_id,order_id,product,delivered_on) and put their estimates
     on the worklists; a file with any bad cell is refused whole, each problem named by line
     and column."""
-    service = _service()
+    service = _service(at)
     who = acting(service, by)
 
     def run() -> str:
